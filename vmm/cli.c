@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "tpt_abi.h"
+#include "version.h"
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: tptvmm --kernel FILE [options]\n"
+"       tptvmm --raw FILE [--raw-mode real|long] [--raw-addr ADDR] [options]\n"
+"\n"
+"Boots a Linux kernel (bzImage via the 64-bit boot protocol >= 2.12, or an\n"
+"uncompressed ELF vmlinux) directly on /dev/kvm, with COM1 on this terminal.\n"
+"\n"
+"Guest:\n"
+"  --kernel FILE        Linux bzImage or ELF vmlinux\n"
+"  --initrd FILE        initial ramdisk, placed below the kernel's initrd_addr_max\n"
+"  --cmdline STR        kernel command line (replaces the default:\n"
+"                       \"%s\")\n"
+"  --mem SIZE           guest RAM, with K/M/G/T suffix (default 512M; min 32M,\n"
+"                       multiple of 1M, at most the host's RAM)\n"
+"  --cpus N             vCPUs, one thread each (default 1, at most %d)\n"
+"  --hugepages          back guest RAM with 2 MiB hugetlbfs pages\n"
+"  --prefault           populate and lock all guest RAM at start\n"
+"  --tpt[=verify|trust] enable Translation Pass-Through (needs the patched KVM\n"
+"                       from host_kernel/; default mode: verify)\n"
+"\n"
+"Tiny test guests:\n"
+"  --raw FILE           load a flat binary instead of a kernel\n"
+"  --raw-addr ADDR      where to load it (default 0x%llx, 16-byte aligned)\n"
+"  --raw-mode MODE      start in 'real' (16-bit, CS:IP = ADDR>>4:0) or 'long'\n"
+"                       (64-bit, identity-mapped 4 GiB) mode (default real)\n"
+"\n"
+"Other:\n"
+"  --kvm-device PATH    KVM device node (default /dev/kvm)\n"
+"  --quiet              no exit summary on stderr\n"
+"  -h, --help           this text\n"
+"  -V, --version        version\n"
+"\n"
+"Console: guest COM1 on stdin/stdout; on a terminal, Ctrl-A x quits and\n"
+"Ctrl-A a sends Ctrl-A.\n"
+"Guest debug ports: outb V to 0x500 prints a timestamped mark on stderr;\n"
+"outb V to 0x501 ends the VM (status 0 if V is 0, else 10).\n"
+"\n"
+"Exit status: 0 guest powered off / debug-exit 0, 1 error, 2 usage,\n"
+"3 guest reboot, 4 triple fault, 5 guest kernel panic, 6 Ctrl-A x,\n"
+"7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good.\n",
+		DEFAULT_CMDLINE, CLI_MAX_CPUS,
+		(unsigned long long)RAW_LOAD_ADDR_DEFAULT);
+}
+
+enum {
+	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_TPT,
+	OPT_HUGE, OPT_PREFAULT, OPT_RAW, OPT_RAW_ADDR, OPT_RAW_MODE, OPT_KVM,
+	OPT_QUIET,
+};
+
+static const struct option opts[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "tpt", optional_argument, NULL, OPT_TPT },
+	{ "hugepages", no_argument, NULL, OPT_HUGE },
+	{ "prefault", no_argument, NULL, OPT_PREFAULT },
+	{ "raw", required_argument, NULL, OPT_RAW },
+	{ "raw-addr", required_argument, NULL, OPT_RAW_ADDR },
+	{ "raw-mode", required_argument, NULL, OPT_RAW_MODE },
+	{ "kvm-device", required_argument, NULL, OPT_KVM },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
+			  uint64_t host_ram, FILE *out, struct err *e)
+{
+	uint64_t v;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem = DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->cmdline = DEFAULT_CMDLINE;
+	cfg->raw_addr = RAW_LOAD_ADDR_DEFAULT;
+	cfg->raw_mode = START_REAL16;
+	cfg->kvm_path = "/dev/kvm";
+	cfg->tpt_mode = KVM_TPT_MODE_VERIFY;
+
+	optind = 0;	/* full reset: parse may run several times (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL:
+			cfg->kernel = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = optarg;
+			break;
+		case OPT_MEM:
+			if (parse_size(optarg, &cfg->mem))
+				return err_set(e, "--mem: '%s' is not a size (use e.g. 512M or 8G)", optarg), CLI_ERROR;
+			break;
+		case OPT_CPUS:
+			if (parse_u64(optarg, &v) || v < 1 || v > CLI_MAX_CPUS)
+				return err_set(e, "--cpus: '%s' is not a number from 1 to %d", optarg, CLI_MAX_CPUS), CLI_ERROR;
+			cfg->cpus = (unsigned int)v;
+			break;
+		case OPT_TPT:
+			cfg->tpt = true;
+			if (!optarg || !strcmp(optarg, "verify"))
+				cfg->tpt_mode = KVM_TPT_MODE_VERIFY;
+			else if (!strcmp(optarg, "trust"))
+				cfg->tpt_mode = KVM_TPT_MODE_TRUST;
+			else
+				return err_set(e, "--tpt: mode '%s' is neither 'verify' nor 'trust'", optarg), CLI_ERROR;
+			break;
+		case OPT_HUGE:
+			cfg->hugepages = true;
+			break;
+		case OPT_PREFAULT:
+			cfg->prefault = true;
+			break;
+		case OPT_RAW:
+			cfg->raw = optarg;
+			break;
+		case OPT_RAW_ADDR:
+			if (parse_u64(optarg, &v) || v % 16 || v >= MMIO_HOLE_START)
+				return err_set(e, "--raw-addr: '%s' is not a 16-byte aligned address below 3 GiB", optarg), CLI_ERROR;
+			cfg->raw_addr = v;
+			break;
+		case OPT_RAW_MODE:
+			if (!strcmp(optarg, "real"))
+				cfg->raw_mode = START_REAL16;
+			else if (!strcmp(optarg, "long"))
+				cfg->raw_mode = START_LONG64;
+			else
+				return err_set(e, "--raw-mode: '%s' is neither 'real' nor 'long'", optarg), CLI_ERROR;
+			break;
+		case OPT_KVM:
+			cfg->kvm_path = optarg;
+			break;
+		case OPT_QUIET:
+			cfg->quiet = true;
+			break;
+		case 'h':
+			cli_usage(out);
+			return CLI_EXIT_OK;
+		case 'V':
+			fprintf(out, "tptvmm %s\n", TPTVMM_VERSION);
+			return CLI_EXIT_OK;
+		case ':':
+			return err_set(e, "option '%s' needs a value", argv[optind - 1]), CLI_ERROR;
+		default:
+			return err_set(e, "unknown option '%s' (see --help)", argv[optind - 1]), CLI_ERROR;
+		}
+	}
+	if (optind < argc)
+		return err_set(e, "unexpected argument '%s' (see --help)", argv[optind]), CLI_ERROR;
+	if (!cfg->kernel && !cfg->raw)
+		return err_set(e, "no guest given: use --kernel FILE (or --raw FILE); see --help"), CLI_ERROR;
+	if (cfg->kernel && cfg->raw)
+		return err_set(e, "--kernel and --raw exclude each other"), CLI_ERROR;
+	if (cfg->raw && cfg->initrd)
+		return err_set(e, "--initrd needs --kernel"), CLI_ERROR;
+	if (cfg->mem < GUEST_MEM_MIN)
+		return err_set(e, "--mem: %llu MiB is too small (minimum %llu MiB)",
+			       (unsigned long long)(cfg->mem >> 20),
+			       (unsigned long long)(GUEST_MEM_MIN >> 20)), CLI_ERROR;
+	if (cfg->mem % GUEST_MEM_ALIGN)
+		return err_set(e, "--mem: must be a multiple of 1M"), CLI_ERROR;
+	if (host_ram && cfg->mem > host_ram)
+		return err_set(e, "--mem: %llu MiB is more than this host's %llu MiB of RAM",
+			       (unsigned long long)(cfg->mem >> 20),
+			       (unsigned long long)(host_ram >> 20)), CLI_ERROR;
+	if (cfg->hugepages && cfg->mem % (2ULL << 20))
+		return err_set(e, "--hugepages: --mem must be a multiple of 2M"), CLI_ERROR;
+	return CLI_RUN;
+}

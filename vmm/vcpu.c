@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpuid.h"
+#include "exitcode.h"
+#include "layout.h"
+#include "vm.h"
+
+#define APIC_LVT_LINT0		0x350
+#define APIC_LVT_LINT1		0x360
+#define APIC_MODE_NMI		0x4
+#define APIC_MODE_EXTINT	0x7
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MISC_ENABLE_FAST_STRING	1ULL
+
+#define X86_CR0_PE		0x1ULL
+#define X86_CR0_ET		0x10ULL
+#define X86_CR0_PG		0x80000000ULL
+#define X86_CR4_PAE		0x20ULL
+#define EFER_LME		0x100ULL
+#define EFER_LMA		0x400ULL
+
+static void set_lvt(struct kvm_lapic_state *l, int reg, uint32_t mode)
+{
+	uint32_t v;
+
+	memcpy(&v, &l->regs[reg], sizeof(v));
+	v = (v & ~0x700u) | (mode << 8);
+	memcpy(&l->regs[reg], &v, sizeof(v));
+}
+
+static int setup_lapic(struct vcpu *v, struct err *e)
+{
+	struct kvm_lapic_state l;
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &l))
+		return err_errno(e, errno, "vCPU %u: KVM_GET_LAPIC", v->id);
+	set_lvt(&l, APIC_LVT_LINT0, APIC_MODE_EXTINT);
+	set_lvt(&l, APIC_LVT_LINT1, APIC_MODE_NMI);
+	if (ioctl(v->fd, KVM_SET_LAPIC, &l))
+		return err_errno(e, errno, "vCPU %u: KVM_SET_LAPIC", v->id);
+	return 0;
+}
+
+static int setup_cpuid(struct vcpu *v, struct err *e)
+{
+	struct vm *vm = v->vm;
+	size_t sz = sizeof(struct kvm_cpuid2) +
+		    vm->cpuid->nent * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *c = malloc(sz);
+	int rc = 0;
+
+	if (!c)
+		return err_set(e, "out of memory for CPUID");
+	memcpy(c, vm->cpuid, sz);
+	cpuid_patch(c->entries, c->nent, v->id, vm->cfg.cpus, vm->cfg.tpt);
+	if (ioctl(v->fd, KVM_SET_CPUID2, c))
+		rc = err_errno(e, errno, "vCPU %u: KVM_SET_CPUID2", v->id);
+	free(c);
+	return rc;
+}
+
+static void seg64(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->selector = sel;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	if (code)
+		s->l = 1;
+	else
+		s->db = 1;
+}
+
+static int setup_boot_regs(struct vcpu *v, struct err *e)
+{
+	const struct boot_info *bi = &v->vm->boot;
+	struct kvm_sregs sr;
+	struct kvm_regs r;
+	struct kvm_fpu fpu;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr))
+		return err_errno(e, errno, "KVM_GET_SREGS");
+	memset(&r, 0, sizeof(r));
+	r.rflags = 0x2;
+
+	if (bi->mode == START_REAL16) {
+		struct kvm_segment *segs[] = { &sr.cs, &sr.ds, &sr.es, &sr.fs, &sr.gs, &sr.ss };
+
+		for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++) {
+			segs[i]->selector = (uint16_t)(bi->entry >> 4);
+			segs[i]->base = bi->entry & ~0xfULL;
+		}
+		r.rip = bi->entry & 0xf;
+		r.rsp = 0xfff0;
+	} else {
+		seg64(&sr.cs, BOOT_CS_SELECTOR, 0xb, true);
+		seg64(&sr.ds, BOOT_DS_SELECTOR, 0x3, false);
+		sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+		memset(&sr.tr, 0, sizeof(sr.tr));
+		sr.tr.selector = BOOT_TSS_SELECTOR;
+		sr.tr.limit = 0xfff;
+		sr.tr.type = 0xb;	/* 64-bit busy TSS */
+		sr.tr.present = 1;
+		sr.gdt.base = BOOT_GDT_ADDR;
+		sr.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
+		sr.idt.base = 0;
+		sr.idt.limit = 0;
+		sr.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+		sr.cr3 = BOOT_PML4_ADDR;
+		sr.cr4 = X86_CR4_PAE;
+		sr.efer = EFER_LME | EFER_LMA;
+		r.rip = bi->entry;
+		r.rsi = bi->boot_params;
+		r.rsp = BOOT_STACK_ADDR;
+		r.rbp = BOOT_STACK_ADDR;
+	}
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr))
+		return err_errno(e, errno, "KVM_SET_SREGS");
+	if (ioctl(v->fd, KVM_SET_REGS, &r))
+		return err_errno(e, errno, "KVM_SET_REGS");
+	memset(&fpu, 0, sizeof(fpu));
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	if (ioctl(v->fd, KVM_SET_FPU, &fpu))
+		return err_errno(e, errno, "KVM_SET_FPU");
+	return 0;
+}
+
+static int setup_msrs(struct vcpu *v, struct err *e)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry ent[1];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.ent[0].index = MSR_IA32_MISC_ENABLE;
+	m.ent[0].data = MISC_ENABLE_FAST_STRING;
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+		return err_set(e, "vCPU %u: KVM_SET_MSRS(IA32_MISC_ENABLE) failed", v->id);
+	return 0;
+}
+
+int vcpu_create(struct vm *vm, unsigned int id, struct err *e)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	void *run;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0)
+		return err_errno(e, errno, "KVM_CREATE_VCPU %u", id);
+	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (run == MAP_FAILED) {
+		int saved = errno;
+
+		close(v->fd);
+		v->fd = -1;
+		return err_errno(e, saved, "vCPU %u: mmap kvm_run", id);
+	}
+	v->run = run;
+	if (setup_cpuid(v, e) || setup_msrs(v, e) || setup_lapic(v, e))
+		goto fail;
+	/* The boot vCPU starts at the entry; APs wait for INIT/SIPI. */
+	if (id == 0 && setup_boot_regs(v, e))
+		goto fail;
+	return 0;
+fail:
+	vcpu_destroy(v);
+	return -1;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->vm->run_size);
+	v->run = NULL;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+}
+
+static void handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint64_t size = run->io.size, count = run->io.count;
+	uint64_t off = run->io.data_offset;
+	bool wr = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *data = (uint8_t *)run + off;
+
+	/* The kernel fills these, but check them against the mapping anyway. */
+	if ((size != 1 && size != 2 && size != 4) || count == 0 ||
+	    off > v->vm->run_size || size * count > v->vm->run_size - off) {
+		vm_request_exit(v->vm, EXIT_VMM_ERROR,
+				"vCPU %u: malformed I/O exit (size %llu count %llu)",
+				v->id, (unsigned long long)size,
+				(unsigned long long)count);
+		return;
+	}
+	for (uint64_t i = 0; i < count; i++)
+		bus_dispatch(&v->vm->pio, run->io.port, data + i * size,
+			     (unsigned int)size, wr);
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
+		return;
+	bus_dispatch(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+		     run->mmio.len, run->mmio.is_write);
+}
+
+static bool vm_stopping(struct vm *vm)
+{
+	bool s;
+
+	pthread_mutex_lock(&vm->lock);
+	s = vm->stopping;
+	pthread_mutex_unlock(&vm->lock);
+	return s;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t set;
+
+	/* Only SIGUSR1 (the kick) reaches vCPU threads. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vm_stopping(vm)) {
+		struct kvm_run *run = v->run;
+
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				run->immediate_exit = 0;
+				continue;
+			}
+			vm_request_exit(vm, EXIT_VMM_ERROR, "vCPU %u: KVM_RUN: %s",
+					v->id, strerror(errno));
+			break;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			handle_io(v);
+			break;
+		case KVM_EXIT_MMIO:
+			handle_mmio(v);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_HLT:
+			vm_request_exit(vm, EXIT_GUEST_HALT, "vCPU %u halted", v->id);
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			vm_request_exit(vm, EXIT_TRIPLE_FAULT,
+					"vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)", v->id);
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			switch (run->system_event.type) {
+			case KVM_SYSTEM_EVENT_SHUTDOWN:
+				vm_request_exit(vm, EXIT_POWEROFF, "system event: shutdown");
+				break;
+			case KVM_SYSTEM_EVENT_RESET:
+				vm_request_exit(vm, EXIT_REBOOT, "system event: reset");
+				break;
+			case KVM_SYSTEM_EVENT_CRASH:
+				vm_request_exit(vm, EXIT_PANIC, "system event: guest crash");
+				break;
+			default:
+				vm_request_exit(vm, EXIT_VMM_ERROR, "unknown system event %u",
+						run->system_event.type);
+			}
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			vm_request_exit(vm, EXIT_VMM_ERROR,
+					"vCPU %u: VM entry failed, hardware reason 0x%llx",
+					v->id, (unsigned long long)
+					run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			vm_request_exit(vm, EXIT_VMM_ERROR,
+					"vCPU %u: KVM internal error, suberror %u",
+					v->id, run->internal.suberror);
+			break;
+		default:
+			vm_request_exit(vm, EXIT_VMM_ERROR, "vCPU %u: unhandled exit reason %u",
+					v->id, run->exit_reason);
+		}
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v, struct err *e)
+{
+	int rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
+
+	if (rc)
+		return err_errno(e, rc, "vCPU %u: cannot start thread", v->id);
+	v->thread_started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->run)
+		return;
+	/* immediate_exit covers the window before the next KVM_RUN. */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->thread_started)
+		pthread_kill(v->thread, SIGUSR1);
+}
