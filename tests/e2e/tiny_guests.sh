@@ -1,0 +1,28 @@
+#!/bin/sh
+# e2e: the kvm-labelled tiny guests, run by tptvmm inside the emulated L1
+# host (QEMU TCG, AMD SVM + NPT) where kvm-amd gives a real /dev/kvm.
+# Usage: tiny_guests.sh SRC_DIR BUILD_DIR
+set -eu
+src=$1 build=$2
+tb=$src/tools/testbed
+work=$build/e2e/tiny_guests
+mkdir -p "$work"
+hostdir=$("$tb/host-kernel.sh")
+cat > "$work/run.sh" <<'RUN'
+#!/bin/sh
+sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/kvm/cases.txt
+RUN
+set --
+for g in "$build"/tests/guests/*.bin; do
+	set -- "$@" "$g=/testbed/guests/$(basename "$g")"
+done
+"$tb/mkinitramfs.sh" "$work/l1.cpio.gz" "$tb/l1-init.sh" \
+	"$build/vmm/tptvmm-static=/testbed/tptvmm" \
+	"$work/run.sh=/testbed/run.sh" \
+	"$src/tests/kvm=/testbed/kvm" \
+	"$hostdir/modules/irqbypass.ko=/lib/modules/irqbypass.ko" \
+	"$hostdir/modules/kvm.ko=/lib/modules/kvm.ko" \
+	"$hostdir/modules/kvm-amd.ko=/lib/modules/kvm-amd.ko" \
+	"$@"
+"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 600
+grep -E '^(PASS|FAIL|SKIP|tiny guests:)' "$work/l1.log" | tr -d '\r'

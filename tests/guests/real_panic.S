@@ -1,0 +1,17 @@
+/* Real-mode test guest: prints a Linux-style panic line, then resets.
+ * tptvmm must report the panic (exit status 5), not a plain reboot. */
+	.code16
+	.globl _start
+_start:
+	mov	$msg, %si
+	mov	$0x3f8, %dx
+1:	lodsb
+	test	%al, %al
+	jz	2f
+	out	%al, (%dx)
+	jmp	1b
+2:	mov	$0x64, %dx
+	mov	$0xfe, %al
+	out	%al, (%dx)
+	hlt
+msg:	.asciz	"Kernel panic - not syncing: test guest\n"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Makes the pinned Debian cloud kernel (the L1 host of the test bed, and the
+# default L2 guest kernel until guest_kernel/ builds its own) available in
+# the cache: $HOST_DIR/vmlinuz and $HOST_DIR/modules/{irqbypass,kvm,kvm-amd}.ko
+# Prints $HOST_DIR. Downloads once; later runs reuse the cache.
+set -eu
+. "$(dirname "$0")/common.sh"
+
+if [ -f "$HOST_DIR/.complete" ]; then
+	echo "$HOST_DIR"
+	exit 0
+fi
+command -v dpkg-deb >/dev/null || die "dpkg-deb is missing"
+command -v xz >/dev/null || die "xz is missing (apt-get install xz-utils)"
+mkdir -p "$TPT_CACHE/debs"
+deb=$(ls "$TPT_CACHE/debs/${HOST_PKG}_"*.deb 2>/dev/null | head -1 || true)
+if [ -z "$deb" ]; then
+	( cd "$TPT_CACHE/debs" && apt-get download "$HOST_PKG=$HOST_PKG_VER" >&2 ) ||
+	( apt-get update >&2 && cd "$TPT_CACHE/debs" &&
+	  apt-get download "$HOST_PKG=$HOST_PKG_VER" >&2 ) ||
+		die "cannot download $HOST_PKG=$HOST_PKG_VER from the Debian archive"
+	deb=$(ls "$TPT_CACHE/debs/${HOST_PKG}_"*.deb | head -1)
+fi
+case "$deb" in
+*"$(echo "$HOST_PKG_VER" | sed 's/~/%7e/')"*|*"$HOST_PKG_VER"*) ;;
+*) die "cached $deb is not version $HOST_PKG_VER" ;;
+esac
+rm -rf "$HOST_DIR.tmp"
+mkdir -p "$HOST_DIR.tmp/x" "$HOST_DIR.tmp/modules"
+dpkg-deb -x "$deb" "$HOST_DIR.tmp/x"
+cp "$HOST_DIR.tmp/x/boot/vmlinuz-$HOST_KVER" "$HOST_DIR.tmp/vmlinuz"
+cp "$HOST_DIR.tmp/x/boot/config-$HOST_KVER" "$HOST_DIR.tmp/config"
+mdir="$HOST_DIR.tmp/x/lib/modules/$HOST_KVER/kernel"
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel; do
+	xz -dc "$mdir/$m.ko.xz" > "$HOST_DIR.tmp/modules/$(basename "$m").ko"
+done
+rm -rf "$HOST_DIR.tmp/x" "$HOST_DIR"
+mv "$HOST_DIR.tmp" "$HOST_DIR"
+touch "$HOST_DIR/.complete"
+echo "$HOST_DIR"

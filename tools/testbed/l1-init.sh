@@ -1,0 +1,21 @@
+#!/bin/sh
+# /init of the L1 host in the nested test bed: loads the KVM modules from
+# /lib/modules, runs /testbed/run.sh and reports on the console:
+#   TESTBED-STAGE: <name>     before each stage (the runner names a hung one)
+#   TESTBED-RESULT: PASS|FAIL at the end, then powers off.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+stage() { echo "TESTBED-STAGE: $*"; }
+finish() { echo "TESTBED-RESULT: $1"; sync; poweroff -f; sleep 10; }
+
+stage kvm-modules
+for m in irqbypass kvm kvm-amd; do
+	insmod /lib/modules/$m.ko $(cat /lib/modules/$m.args 2>/dev/null) ||
+		{ echo "testbed: insmod $m failed"; finish FAIL; }
+done
+[ -c /dev/kvm ] || { echo "testbed: /dev/kvm did not appear"; finish FAIL; }
+stage run
+if sh /testbed/run.sh; then finish PASS; else finish FAIL; fi

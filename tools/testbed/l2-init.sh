@@ -1,0 +1,19 @@
+#!/bin/sh
+# /init of an L2 test guest under tptvmm: reports what it sees, runs
+# /testbed/l2-run.sh if present, and ends the VM through tptvmm's
+# debug-exit port (status 0 on success).
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+tpt-guest-util mark 1			# userspace reached
+echo "L2-UP cpus=$(grep -c ^processor /proc/cpuinfo) memtotal_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo) kernel=$(uname -r)"
+rc=0
+if [ -f /testbed/l2-run.sh ]; then
+	sh /testbed/l2-run.sh || rc=$?
+fi
+echo "L2-DONE rc=$rc"
+tpt-guest-util exit $rc
+sleep 5
+echo "L2: debug-exit did not end the VM"
+poweroff -f
