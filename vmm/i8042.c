@@ -8,6 +8,7 @@
 #define STS_OBF		0x01
 #define STS_SYS		0x04
 #define STS_CMD		0x08
+#define STS_UNLOCKED	0x10	/* keyboard not inhibited */
 #define CMD_READ_CTR	0x20
 #define CMD_WRITE_CTR	0x60
 #define CMD_AUX_DISABLE	0xa7
@@ -47,7 +48,7 @@ uint8_t i8042_read(struct i8042 *k, unsigned int port)
 
 	pthread_mutex_lock(&k->lock);
 	if (port == I8042_CMD_PORT) {
-		v = STS_SYS | (k->outb_full ? STS_OBF : 0) |
+		v = STS_SYS | STS_UNLOCKED | (k->outb_full ? STS_OBF : 0) |
 		    (k->pending_cmd ? STS_CMD : 0);
 	} else {
 		v = k->outb;

@@ -11,6 +11,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <asm/bootparam.h>
+
+#include "acpi.h"
 #include "exitcode.h"
 #include "layout.h"
 #include "mptable.h"
@@ -68,6 +71,11 @@ static void uart_irq(void *opaque, int level)
 static void kbd_reset(void *opaque)
 {
 	vm_request_exit(opaque, EXIT_REBOOT, "reset through the i8042 controller");
+}
+
+static void acpi_poweroff(void *opaque)
+{
+	vm_request_exit(opaque, EXIT_POWEROFF, "ACPI power-off (S5)");
 }
 
 static void dbg_exit(void *opaque, uint8_t code)
@@ -248,6 +256,14 @@ static int load_guest(struct vm *vm, struct err *e)
 	    setup_long_mode_tables(&vm->mem, e) ||
 	    mptable_write(&vm->mem, EBDA_START, vm->cfg.cpus, e))
 		return -1;
+	{
+		struct boot_params *bp = guest_ptr(&vm->mem, BOOT_PARAMS_ADDR, sizeof(*bp));
+		uint64_t rsdp;
+
+		if (acpi_write_tables(&vm->mem, vm->cfg.cpus, &rsdp, e))
+			return -1;
+		bp->acpi_rsdp_addr = rsdp;
+	}
 	return 0;
 }
 
@@ -255,6 +271,7 @@ static int setup_devices(struct vm *vm, struct err *e)
 {
 	uart_init(&vm->uart, console_tx, &vm->con, uart_irq, vm);
 	i8042_init(&vm->kbd, kbd_reset, vm);
+	acpi_pm_init(&vm->pm, acpi_poweroff, vm);
 	debug_port_init(&vm->dbg, vm->t0_ms, stderr,
 			dbg_exit, vm);
 	vm->devices_ready = true;
@@ -267,6 +284,7 @@ static int setup_devices(struct vm *vm, struct err *e)
 	if (bus_register(&vm->pio, UART_COM1_PORT, 8, uart_pio, &vm->uart, "COM1", e) ||
 	    bus_register(&vm->pio, I8042_DATA_PORT, 1, i8042_pio_data, &vm->kbd, "i8042 data", e) ||
 	    bus_register(&vm->pio, I8042_CMD_PORT, 1, i8042_pio_cmd, &vm->kbd, "i8042 cmd", e) ||
+	    bus_register(&vm->pio, ACPI_PM1A_EVT_PORT, ACPI_PM_PORTS_LEN, acpi_pm_pio, &vm->pm, "ACPI PM1", e) ||
 	    bus_register(&vm->pio, DEBUG_MARK_PORT, 2, debug_port_pio, &vm->dbg, "debug port", e))
 		return -1;
 	return 0;
@@ -350,6 +368,7 @@ void vm_destroy(struct vm *vm)
 		console_destroy(&vm->con);
 		uart_destroy(&vm->uart);
 		i8042_destroy(&vm->kbd);
+		acpi_pm_destroy(&vm->pm);
 		debug_port_destroy(&vm->dbg);
 		vm->devices_ready = false;
 	}

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "acpi_pm.h"
 #include "bus.h"
 #include "cli.h"
 #include "console.h"
@@ -46,6 +47,7 @@ struct vm {
 	struct bus pio, mmio;
 	struct uart uart;
 	struct i8042 kbd;
+	struct acpi_pm pm;
 	struct debug_port dbg;
 	struct console con;
 	bool devices_ready;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <check.h>
-#include <stdlib.h>
+#include "test_main.h"
 
 #include "guest_mem.h"
 #include "layout.h"
@@ -174,15 +173,4 @@ static Suite *suite(void)
 	tcase_add_test(t, parse_sizes);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *r = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,7 +9,7 @@ initrd=$1 log=$2 limit=${3:-900} mem=${4:-2048} smp=${5:-2}
 hostdir=$("$(dirname "$0")/host-kernel.sh") || exit 1
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
 start=$(date +%s)
-timeout --foreground "$limit" qemu-system-x86_64 -accel tcg -cpu EPYC,+svm,+npt \
+timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt \
 	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor none -serial stdio \
 	-kernel "$hostdir/vmlinuz" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off" \
