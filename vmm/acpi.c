@@ -227,7 +227,9 @@ int acpi_write_tables(const struct guest_mem *mem, unsigned int ncpus,
 	fadt->x_pm1a_cnt_blk = io_gas(ACPI_PM1A_CNT_PORT, 16);
 	fadt->p_lvl2_lat = 101;	/* > 100: C2 not supported */
 	fadt->p_lvl3_lat = 1001;	/* > 1000: C3 not supported */
-	fadt->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVS | BOOT_ARCH_8042 |
+	/* No BOOT_ARCH_8042: Linux then leaves the i8042 alone (it only
+	 * serves as the reset register). */
+	fadt->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVS |
 			       BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_CMOS_RTC;
 	fadt->flags = FADT_WBINVD | FADT_C1_SUPPORTED | FADT_POWER_BUTTON |
 		      FADT_SLEEP_BUTTON | FADT_RESET_REG_SUP;

@@ -9,8 +9,7 @@ out=$1 init=$2
 shift 2
 bb=${BUSYBOX:-/bin/busybox}
 [ -x "$bb" ] || die "$bb missing: apt-get install busybox-static"
-file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
-	ldd "$bb" 2>&1 | grep -q 'not a dynamic' || die "$bb is not static (install busybox-static)"
+ldd "$bb" 2>&1 | grep -q 'not a dynamic' || die "$bb is not static (install busybox-static)"
 [ -f "$init" ] || die "init script $init is missing"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

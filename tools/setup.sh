@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs what building and testing TPT needs, from Debian's archive.
+# Idempotent: does nothing when everything is already installed.
+set -eu
+PKGS="build-essential cmake pkg-config check qemu-system-x86 busybox-static
+cpio xz-utils gzip ca-certificates"
+missing=
+for p in $PKGS; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	SUDO=
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
