@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,7 +43,7 @@ static uint64_t host_ram_bytes(void)
 
 int main(int argc, char **argv)
 {
-	static struct vm vm;	/* large; owned by main for the process */
+	struct vm *vm;
 	struct vm_config cfg;
 	struct sigaction sa;
 	struct err e = { { 0 } };
@@ -74,19 +75,26 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: KVM_RUN returns EINTR */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (vm_create(&vm, &cfg, t0, &e)) {
-		fprintf(stderr, "tptvmm: %s\n", e.msg);
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		fprintf(stderr, "tptvmm: out of memory\n");
 		return EXIT_VMM_ERROR;
 	}
-	if (pthread_create(&sig_thr, NULL, signal_thread, &vm)) {
+	if (vm_create(vm, &cfg, t0, &e)) {
+		fprintf(stderr, "tptvmm: %s\n", e.msg);
+		free(vm);
+		return EXIT_VMM_ERROR;
+	}
+	if (pthread_create(&sig_thr, NULL, signal_thread, vm)) {
 		fprintf(stderr, "tptvmm: cannot start the signal thread\n");
-		vm_destroy(&vm);
+		vm_destroy(vm);
+		free(vm);
 		return EXIT_VMM_ERROR;
 	}
 	if (cfg.tpt && !cfg.quiet)
 		fprintf(stderr, "tptvmm: TPT enabled (%s mode)\n", tpt_mode_name(cfg.tpt_mode));
 
-	status = vm_run(&vm, &e);
+	status = vm_run(vm, &e);
 	if (status < 0) {
 		fprintf(stderr, "tptvmm: %s\n", e.msg);
 		status = EXIT_VMM_ERROR;
@@ -96,8 +104,9 @@ int main(int argc, char **argv)
 
 	if (!cfg.quiet || status == EXIT_VMM_ERROR)
 		fprintf(stderr, "\ntptvmm: %s (%s); exit status %d, %.1f ms\n",
-			exit_name(status), vm.exit_detail, status,
+			exit_name(status), vm->exit_detail, status,
 			monotonic_ms() - t0);
-	vm_destroy(&vm);
+	vm_destroy(vm);
+	free(vm);
 	return status;
 }

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The main job on an embedded default: set up, build, then boot Linux under
+# tptvmm inside the emulated test bed (QEMU TCG host with kvm-amd) and show
+# the guest's console and its boot time. Times are emulated: ratios only.
+# Usage: tools/demo.sh [--cpus N] [--mem SIZE_MB]
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+cpus=2 mem=256
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cpus) cpus=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	-h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+	*) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+case $cpus in ''|*[!0-9]*) echo "demo: --cpus needs a number" >&2; exit 2 ;; esac
+case $mem in ''|*[!0-9]*) echo "demo: --mem needs a number of MiB" >&2; exit 2 ;; esac
+"$src/tools/setup.sh"
+cmake -S "$src" -B "$src/build" >/dev/null
+cmake --build "$src/build" -j2 >/dev/null
+tb=$src/tools/testbed
+work=$src/build/demo
+mkdir -p "$work"
+hostdir=$("$tb/host-kernel.sh")
+"$tb/mkinitramfs.sh" "$work/l2.cpio.gz" "$tb/l2-init.sh" \
+	"$src/build/tools/guest/tpt-guest-util=/bin/tpt-guest-util"
+cat > "$work/run.sh" <<RUN
+#!/bin/sh
+echo "--- L1: tptvmm --kernel bzImage --initrd initrd.gz --mem ${mem}M --cpus $cpus"
+/testbed/tptvmm --kernel /testbed/l2/bzImage --initrd /testbed/l2/initrd.gz \
+	--mem ${mem}M --cpus $cpus \
+	--cmdline "console=ttyS0 reboot=k panic=-1 pci=off loglevel=4" </dev/null
+rc=\$?
+echo "--- L1: tptvmm exit status \$rc"
+[ \$rc = 0 ]
+RUN
+"$tb/mkinitramfs.sh" "$work/l1.cpio.gz" "$tb/l1-init.sh" \
+	"$src/build/vmm/tptvmm-static=/testbed/tptvmm" \
+	"$work/run.sh=/testbed/run.sh" \
+	"$hostdir/vmlinuz=/testbed/l2/bzImage" \
+	"$work/l2.cpio.gz=/testbed/l2/initrd.gz" \
+	"$hostdir/modules/irqbypass.ko=/lib/modules/irqbypass.ko" \
+	"$hostdir/modules/kvm.ko=/lib/modules/kvm.ko" \
+	"$hostdir/modules/kvm-amd.ko=/lib/modules/kvm-amd.ko"
+echo "demo: booting the emulated host, then Linux under tptvmm inside it..."
+status=0
+"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 900 >"$work/result.txt" || status=1
+tr -d '\r' < "$work/l1.log" | sed -n '/^TESTBED-STAGE: run/,/^TESTBED-RESULT/p' |
+	grep -v '^TESTBED-'
+cat "$work/result.txt"
+exit $status
