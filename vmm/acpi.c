@@ -179,7 +179,7 @@ int acpi_write_tables(const struct guest_mem *mem, unsigned int ncpus,
 	uint64_t madt_len = sizeof(struct acpi_header) + 8 +
 			    ncpus * sizeof(struct madt_lapic) +
 			    sizeof(struct madt_ioapic) +
-			    sizeof(struct madt_iso) +
+			    2 * sizeof(struct madt_iso) +
 			    sizeof(struct madt_lapic_nmi);
 	uint64_t end = madt_a + madt_len;
 	uint8_t *base;
@@ -261,10 +261,10 @@ int acpi_write_tables(const struct guest_mem *mem, unsigned int ncpus,
 			.type = 1, .length = sizeof(io), .id = (uint8_t)ncpus,
 			.address = IOAPIC_ADDR, .gsi_base = 0,
 		};
-		/*
-		 * No override for IRQ 0: KVM's default GSI routing wires the
-		 * in-kernel PIT to IOAPIC pin 0, so ISA IRQs map 1:1 to GSIs.
-		 */
+		struct madt_iso pit = {
+			.type = 2, .length = sizeof(pit), .bus = 0, .source = 0,
+			.gsi = 2, .flags = 0,
+		};
 		struct madt_iso sci = {
 			.type = 2, .length = sizeof(sci), .bus = 0,
 			.source = ACPI_SCI_IRQ, .gsi = ACPI_SCI_IRQ,
@@ -276,6 +276,8 @@ int acpi_write_tables(const struct guest_mem *mem, unsigned int ncpus,
 		};
 		memcpy(p, &io, sizeof(io));
 		p += sizeof(io);
+		memcpy(p, &pit, sizeof(pit));
+		p += sizeof(pit);
 		memcpy(p, &sci, sizeof(sci));
 		p += sizeof(sci);
 		memcpy(p, &nmi, sizeof(nmi));

@@ -156,9 +156,8 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int ncpus,
 			.type = MP_INTSRC, .irqtype = MP_IRQ_INT, .irqflag = 0,
 			.srcbus = 0, .srcbusirq = (uint8_t)irq,
 			.dstapic = ioapic_id,
-			/* Identity: KVM's default GSI routing sends the PIT's
-			 * IRQ 0 to IOAPIC pin 0 (not pin 2 as on a PC). */
-			.dstirq = (uint8_t)irq,
+			/* The PIT's IRQ 0 is wired to IOAPIC pin 2, as on a PC. */
+			.dstirq = (uint8_t)(irq == 0 ? 2 : irq),
 		};
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
