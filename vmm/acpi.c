@@ -115,12 +115,7 @@ struct madt_lapic_nmi {
 
 uint8_t acpi_sum(const void *p, uint64_t len)
 {
-	const uint8_t *b = p;
-	uint8_t s = 0;
-
-	while (len--)
-		s = (uint8_t)(s + *b++);
-	return s;
+	return mp_sum(p, len);	/* same 8-bit byte sum as the MP table */
 }
 
 static void header(struct acpi_header *h, const char *sig, uint32_t len,
