@@ -78,7 +78,7 @@ static uint64_t body_size(unsigned int ncpus)
 {
 	return sizeof(struct mpc_header) + ncpus * sizeof(struct mpc_cpu) +
 	       sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-	       ISA_IRQS * sizeof(struct mpc_intsrc) +
+	       (ISA_IRQS - 1) * sizeof(struct mpc_intsrc) +
 	       2 * sizeof(struct mpc_intsrc);
 }
 
@@ -152,6 +152,8 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int ncpus,
 		entries++;
 	}
 	for (unsigned int irq = 0; irq < ISA_IRQS; irq++) {
+		if (irq == 2)
+			continue;	/* the PIC cascade; pin 2 is the PIT's */
 		struct mpc_intsrc s = {
 			.type = MP_INTSRC, .irqtype = MP_IRQ_INT, .irqflag = 0,
 			.srcbus = 0, .srcbusirq = (uint8_t)irq,

@@ -236,6 +236,29 @@ static bool vm_stopping(struct vm *vm)
 	return s;
 }
 
+/* Where a vCPU was when the user or a signal stopped the VM: the first
+ * thing to know about a guest that hangs. */
+static void report_stop_state(struct vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_mp_state mp = { 0 };
+	int status;
+
+	pthread_mutex_lock(&v->vm->lock);
+	status = v->vm->exit_status;
+	pthread_mutex_unlock(&v->vm->lock);
+	if (status != EXIT_SIGNAL && status != EXIT_USER_QUIT)
+		return;
+	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+		return;
+	ioctl(v->fd, KVM_GET_MP_STATE, &mp);
+	fprintf(stderr, "tptvmm: vCPU %u stopped at rip=0x%llx rsp=0x%llx rflags=0x%llx%s\n",
+		v->id, (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+		(unsigned long long)regs.rflags,
+		mp.mp_state == KVM_MP_STATE_HALTED ? " (halted)" :
+		mp.mp_state == KVM_MP_STATE_INIT_RECEIVED ? " (waiting for INIT/SIPI)" : "");
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -307,6 +330,7 @@ static void *vcpu_thread(void *arg)
 					v->id, run->exit_reason);
 		}
 	}
+	report_stop_state(v);
 	return NULL;
 }
 

@@ -15,6 +15,7 @@
 
 #include "acpi.h"
 #include "exitcode.h"
+#include "irq_routing.h"
 #include "layout.h"
 #include "mptable.h"
 #include "tpt.h"
@@ -127,6 +128,7 @@ static int open_kvm(struct vm *vm, struct err *e)
 			{ KVM_CAP_PIT2, "KVM_CAP_PIT2" },
 			{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
 			{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+			{ KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING" },
 		};
 		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 			if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
@@ -163,6 +165,8 @@ static int create_vm_fd(struct vm *vm, struct err *e)
 		return err_errno(e, errno, "KVM_SET_IDENTITY_MAP_ADDR");
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0))
 		return err_errno(e, errno, "KVM_CREATE_IRQCHIP");
+	if (irq_routing_install(vm->vm_fd, e))
+		return -1;
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit))
 		return err_errno(e, errno, "KVM_CREATE_PIT2");
 	return 0;

@@ -16,7 +16,7 @@ cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 rc=0
 sh /testbed/l2-check.sh up1 1 256 debug || rc=1
-sh /testbed/l2-check.sh up2 2 256 debug || rc=1
+sh /testbed/l2-check.sh up2 2 256 poweroff || rc=1
 exit $rc
 RUN
 "$tb/mkinitramfs.sh" "$work/l1.cpio.gz" "$tb/l1-init.sh" \

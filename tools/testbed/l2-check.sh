@@ -8,7 +8,7 @@ shift 4
 out=/tmp/l2-$name.out err=/tmp/l2-$name.err
 cmd="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=1 l2exit=$how"
 t0=$(date +%s)
-timeout 600 /testbed/tptvmm --kernel /testbed/l2/bzImage --initrd /testbed/l2/initrd.gz \
+timeout 300 /testbed/tptvmm --kernel /testbed/l2/bzImage --initrd /testbed/l2/initrd.gz \
 	--mem "${mem}M" --cpus "$cpus" --cmdline "$cmd" "$@" </dev/null >"$out" 2>"$err"
 rc=$?
 secs=$(( $(date +%s) - t0 ))
@@ -20,6 +20,7 @@ fail() {
 [ $rc = 0 ] || fail "tptvmm exit status $rc (expected 0)"
 up=$(grep '^L2-UP' "$out" | tr -d '\r')
 [ -n "$up" ] || fail "L2 never reached its init"
+grep -q '^L2-SLEEP ok' "$out" || fail "L2 'sleep 1' did not return (timer interrupts stopped?)"
 grep -q '^L2-DONE rc=0' "$out" || fail "L2 test program failed"
 seen_cpus=$(echo "$up" | sed 's/.*cpus=\([0-9]*\).*/\1/')
 seen_kb=$(echo "$up" | sed 's/.*memtotal_kb=\([0-9]*\).*/\1/')

@@ -9,6 +9,10 @@ mount -t devtmpfs dev /dev 2>/dev/null
 tpt-guest-util mark 1			# userspace reached
 echo "L2-UP cpus=$(grep -c ^processor /proc/cpuinfo) memtotal_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo) kernel=$(uname -r)"
 rc=0
+# Timer interrupts must keep flowing after boot: sleep needs them.
+t0=$(cut -d' ' -f1 /proc/uptime)
+sleep 1
+echo "L2-SLEEP ok from=$t0 to=$(cut -d' ' -f1 /proc/uptime)"
 if [ -f /testbed/l2-run.sh ]; then
 	sh /testbed/l2-run.sh || rc=$?
 fi
