@@ -22,30 +22,22 @@ cmake --build "$src/build" -j2 >/dev/null
 tb=$src/tools/testbed
 work=$src/build/demo
 mkdir -p "$work"
-hostdir=$("$tb/host-kernel.sh")
-"$tb/mkinitramfs.sh" "$work/l2.cpio.gz" "$tb/l2-init.sh" \
-	"$src/build/tools/guest/tpt-guest-util=/bin/tpt-guest-util"
 cat > "$work/run.sh" <<RUN
 #!/bin/sh
 echo "--- L1: tptvmm --kernel bzImage --initrd initrd.gz --mem ${mem}M --cpus $cpus"
 /testbed/tptvmm --kernel /testbed/l2/bzImage --initrd /testbed/l2/initrd.gz \
 	--mem ${mem}M --cpus $cpus \
-	--cmdline "console=ttyS0 reboot=k panic=-1 pci=off loglevel=4" </dev/null
+	--cmdline "console=ttyS0 reboot=k panic=-1 pci=off loglevel=4 l2exit=poweroff" </dev/null
 rc=\$?
 echo "--- L1: tptvmm exit status \$rc"
 [ \$rc = 0 ]
 RUN
-"$tb/mkinitramfs.sh" "$work/l1.cpio.gz" "$tb/l1-init.sh" \
-	"$src/build/vmm/tptvmm-static=/testbed/tptvmm" \
-	"$work/run.sh=/testbed/run.sh" \
-	"$hostdir/vmlinuz=/testbed/l2/bzImage" \
-	"$work/l2.cpio.gz=/testbed/l2/initrd.gz" \
-	"$hostdir/modules/irqbypass.ko=/lib/modules/irqbypass.ko" \
-	"$hostdir/modules/kvm.ko=/lib/modules/kvm.ko" \
-	"$hostdir/modules/kvm-amd.ko=/lib/modules/kvm-amd.ko"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" \
+	--l2 "$("$tb/host-kernel.sh")/vmlinuz"
 echo "demo: booting the emulated host, then Linux under tptvmm inside it..."
 status=0
-"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 900 >"$work/result.txt" || status=1
+l1mem=$((mem + 1024)); [ $l1mem -ge 2048 ] || l1mem=2048
+"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 900 $l1mem >"$work/result.txt" || status=1
 tr -d '\r' < "$work/l1.log" | sed -n '/^TESTBED-STAGE: run/,/^TESTBED-RESULT/p' |
 	grep -v '^TESTBED-'
 cat "$work/result.txt"

@@ -7,7 +7,6 @@ src=$1 build=$2
 tb=$src/tools/testbed
 work=$build/e2e/tiny_guests
 mkdir -p "$work"
-hostdir=$("$tb/host-kernel.sh")
 cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/kvm/cases.txt
@@ -16,13 +15,7 @@ set --
 for g in "$build"/tests/guests/*.bin; do
 	set -- "$@" "$g=/testbed/guests/$(basename "$g")"
 done
-"$tb/mkinitramfs.sh" "$work/l1.cpio.gz" "$tb/l1-init.sh" \
-	"$build/vmm/tptvmm-static=/testbed/tptvmm" \
-	"$work/run.sh=/testbed/run.sh" \
-	"$src/tests/kvm=/testbed/kvm" \
-	"$hostdir/modules/irqbypass.ko=/lib/modules/irqbypass.ko" \
-	"$hostdir/modules/kvm.ko=/lib/modules/kvm.ko" \
-	"$hostdir/modules/kvm-amd.ko=/lib/modules/kvm-amd.ko" \
-	"$@"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" \
+	"$src/tests/kvm=/testbed/kvm" "$@"
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 600
 grep -E '^(PASS|FAIL|SKIP|tiny guests:)' "$work/l1.log" | tr -d '\r'

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Builds an L1 initramfs for the test bed: busybox, the L1 init, the KVM
+# modules, the static tptvmm, the L2 checker and RUN_SH as /testbed/run.sh.
+# Usage: l1-image.sh OUT BUILD_DIR RUN_SH [options] [SRC=DST ...]
+#   --l2 KERNEL   add KERNEL as /testbed/l2/bzImage and a fresh L2
+#                 initramfs (tools/testbed/l2-init.sh) as /testbed/l2/initrd.gz
+#   --qemu        add qemu-system-x86_64 and its firmware (for comparisons)
+# The KVM modules come from $TPT_KVM_MODULES if set (a directory holding
+# irqbypass.ko, kvm.ko, kvm-amd.ko), else from the pinned Debian kernel.
+set -eu
+tb=$(cd "$(dirname "$0")" && pwd)
+. "$tb/common.sh"
+[ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--l2 KERNEL] [--qemu] [SRC=DST ...]"
+out=$1 build=$2 run=$3
+shift 3
+l2kernel= qemu=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--l2) [ $# -ge 2 ] || die "--l2 needs a kernel"; l2kernel=$2; shift 2 ;;
+	--qemu) qemu=1; shift ;;
+	*) break ;;
+	esac
+done
+mods=${TPT_KVM_MODULES:-}
+[ -n "$mods" ] || mods=$("$tb/host-kernel.sh")/modules
+for m in irqbypass kvm kvm-amd; do
+	[ -f "$mods/$m.ko" ] || die "$mods/$m.ko is missing"
+done
+[ -x "$build/vmm/tptvmm-static" ] || die "$build/vmm/tptvmm-static is missing: build first"
+extra=
+if [ -n "$l2kernel" ]; then
+	[ -f "$l2kernel" ] || die "L2 kernel $l2kernel is missing"
+	"$tb/mkinitramfs.sh" "$out.l2.cpio.gz" "$tb/l2-init.sh" \
+		"$build/tools/guest/tpt-guest-util=/bin/tpt-guest-util"
+	extra="$l2kernel=/testbed/l2/bzImage $out.l2.cpio.gz=/testbed/l2/initrd.gz"
+fi
+[ $qemu = 0 ] || extra="$extra $("$tb/qemu-files.sh")"
+# shellcheck disable=SC2086 # $extra is a list of space-free SRC=DST specs
+"$tb/mkinitramfs.sh" "$out" "$tb/l1-init.sh" \
+	"$build/vmm/tptvmm-static=/testbed/tptvmm" \
+	"$run=/testbed/run.sh" \
+	"$tb/l2-check.sh=/testbed/l2-check.sh" \
+	"$mods/irqbypass.ko=/lib/modules/irqbypass.ko" \
+	"$mods/kvm.ko=/lib/modules/kvm.ko" \
+	"$mods/kvm-amd.ko=/lib/modules/kvm-amd.ko" \
+	$extra "$@"
