@@ -3,7 +3,8 @@
 # Idempotent: does nothing when everything is already installed.
 set -eu
 PKGS="build-essential cmake pkg-config check qemu-system-x86 busybox-static
-cpio xz-utils gzip ca-certificates"
+cpio xz-utils gzip ca-certificates flex bison bc libelf-dev libssl-dev dwarves
+kmod binutils"
 missing=
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

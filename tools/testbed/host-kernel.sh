@@ -12,19 +12,7 @@ if [ -f "$HOST_DIR/.complete" ]; then
 fi
 command -v dpkg-deb >/dev/null || die "dpkg-deb is missing"
 command -v xz >/dev/null || die "xz is missing (apt-get install xz-utils)"
-mkdir -p "$TPT_CACHE/debs"
-deb=$(ls "$TPT_CACHE/debs/${HOST_PKG}_"*.deb 2>/dev/null | head -1 || true)
-if [ -z "$deb" ]; then
-	( cd "$TPT_CACHE/debs" && apt-get download "$HOST_PKG=$HOST_PKG_VER" >&2 ) ||
-	( apt-get update >&2 && cd "$TPT_CACHE/debs" &&
-	  apt-get download "$HOST_PKG=$HOST_PKG_VER" >&2 ) ||
-		die "cannot download $HOST_PKG=$HOST_PKG_VER from the Debian archive"
-	deb=$(ls "$TPT_CACHE/debs/${HOST_PKG}_"*.deb | head -1)
-fi
-case "$deb" in
-*"$(echo "$HOST_PKG_VER" | sed 's/~/%7e/')"*|*"$HOST_PKG_VER"*) ;;
-*) die "cached $deb is not version $HOST_PKG_VER" ;;
-esac
+deb=$(fetch_deb "$HOST_PKG" "$HOST_PKG_VER")
 rm -rf "$HOST_DIR.tmp"
 mkdir -p "$HOST_DIR.tmp/x" "$HOST_DIR.tmp/modules"
 dpkg-deb -x "$deb" "$HOST_DIR.tmp/x"

@@ -5,8 +5,10 @@
 #   --l2 KERNEL   add KERNEL as /testbed/l2/bzImage and a fresh L2
 #                 initramfs (tools/testbed/l2-init.sh) as /testbed/l2/initrd.gz
 #   --qemu        add qemu-system-x86_64 and its firmware (for comparisons)
-# The KVM modules come from $TPT_KVM_MODULES if set (a directory holding
-# irqbypass.ko, kvm.ko, kvm-amd.ko), else from the pinned Debian kernel.
+# The KVM modules are rebuilt from source with host_kernel/patches
+# (kvm-modules.sh) unless $TPT_KVM_MODULES says otherwise: "debian" for the
+# pinned Debian kernel's own modules, or a directory holding irqbypass.ko,
+# kvm.ko and kvm-amd.ko.
 set -eu
 tb=$(cd "$(dirname "$0")" && pwd)
 . "$tb/common.sh"
@@ -21,8 +23,11 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-mods=${TPT_KVM_MODULES:-}
-[ -n "$mods" ] || mods=$("$tb/host-kernel.sh")/modules
+case ${TPT_KVM_MODULES:-} in
+'') mods=$("$tb/kvm-modules.sh") ;;
+debian) mods=$("$tb/host-kernel.sh")/modules ;;
+*) mods=$TPT_KVM_MODULES ;;
+esac
 for m in irqbypass kvm kvm-amd; do
 	[ -f "$mods/$m.ko" ] || die "$mods/$m.ko is missing"
 done
