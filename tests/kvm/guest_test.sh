@@ -21,8 +21,10 @@ if [ -z "$line" ]; then
 fi
 field() { echo "$line" | cut -d'|' -f"$1" | sed 's/^ *//; s/ *$//'; }
 guest=$(field 2) mode=$(field 3) want_rc=$(field 4) want_out=$(field 5) want_err=$(field 6)
+extra=$(field 7)	# optional: more tptvmm options (no spaces inside one)
 tmp=${TMPDIR:-/tmp}/tpt-guest-$name.$$
-timeout 120 "$vmm" --raw "$dir/$guest" --raw-mode "$mode" --mem 32M \
+# shellcheck disable=SC2086 # $extra is a list of options
+timeout 120 "$vmm" --raw "$dir/$guest" --raw-mode "$mode" --mem 32M $extra \
 	</dev/null >"$tmp.out" 2>"$tmp.err"
 rc=$?
 ok=1
