@@ -13,7 +13,7 @@ src_dir=$(cd "$tb/../.." && pwd)
 tree=$TPT_CACHE/src/linux-$SRC_KVER-host
 out=$TPT_CACHE/build/host-kvm-$SRC_KVER
 moddir=$out/tpt-modules
-for t in flex bison bc make gcc pahole; do
+for t in flex bison bc make gcc pahole rsync objcopy; do
 	command -v $t >/dev/null || die "$t is missing (tools/setup.sh installs it)"
 done
 hostdir=$("$tb/host-kernel.sh")
@@ -51,18 +51,28 @@ if [ ! -f "$out/.tpt-prepared" ] || [ "$tree/.tpt-stamp" -nt "$out/.tpt-prepared
 fi
 # Built as external modules of the prepared tree: modpost then resolves the
 # kernel's symbols from Debian's Module.symvers (an in-tree build would want
-# vmlinux.o). Objects land next to the sources in the cached tree.
-make -s -C "$out" M="$tree/arch/x86/kvm" -j"$(nproc)" modules >&2
+# vmlinux.o). The sources are mirrored into $ext so the objects stay out of
+# the source tree (host_kernel/build.sh kernel builds a whole kernel from it).
+ext=$out/kvm-ext
+mkdir -p "$ext/arch/x86" "$ext/virt"
+# $out (and so $ext) is wiped whenever the source tree is re-unpacked, so
+# make's timestamps cannot mix two versions of a file.
+for d in arch/x86/kvm virt/kvm; do
+	rsync -a --delete --exclude '*.o' --exclude '*.ko' --exclude '.*' \
+		--exclude '*.mod*' --exclude 'modules.order' --exclude 'Module.symvers' \
+		"$tree/$d/" "$ext/$d/"
+done
+make -s -C "$out" M="$ext/arch/x86/kvm" -j"$(nproc)" modules >&2
 rel=$(cat "$hdr/include/config/kernel.release")
 mkdir -p "$moddir"
 for m in kvm kvm-amd kvm-intel; do
-	magic=$(modinfo -F vermagic "$tree/arch/x86/kvm/$m.ko" 2>/dev/null || strings "$tree/arch/x86/kvm/$m.ko" | grep '^vermagic=' | cut -d= -f2)
+	magic=$(modinfo -F vermagic "$ext/arch/x86/kvm/$m.ko" 2>/dev/null || strings "$ext/arch/x86/kvm/$m.ko" | grep '^vermagic=' | cut -d= -f2)
 	case $magic in
 	"$rel "*) ;;
 	*) die "$m.ko has vermagic '$magic', the L1 kernel is '$rel'" ;;
 	esac
 	# Debug info would triple the L1 image.
-	objcopy --strip-debug "$tree/arch/x86/kvm/$m.ko" "$moddir/$m.ko"
+	objcopy --strip-debug "$ext/arch/x86/kvm/$m.ko" "$moddir/$m.ko"
 done
 cp "$hostdir/modules/irqbypass.ko" "$moddir/irqbypass.ko"
 echo "$moddir"
