@@ -1,6 +1,6 @@
 #!/bin/sh
 # e2e: the TPT capability on the patched KVM (host_kernel/patches) in the
-# emulated L1: tpt_cap_test checks KVM's side; tiny guests check that the
+# emulated L1: tpt_kvm_test checks KVM's side; tiny guests check that the
 # CPUID bit reaches the guest only with --tpt. Then, on Debian's stock KVM,
 # tptvmm --tpt must fail with a clear message and no guest.
 # Usage: tpt_cap.sh SRC_DIR BUILD_DIR
@@ -14,7 +14,7 @@ guests="$build/tests/guests/tpt_cpuid.bin=/testbed/guests/tpt_cpuid.bin"
 cat > "$work/run-patched.sh" <<'RUN'
 #!/bin/sh
 rc=0
-/testbed/tpt_cap_test || rc=1
+/testbed/tpt_kvm_test || rc=1
 sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/tpt/cases.txt || rc=1
 exit $rc
 RUN
@@ -33,14 +33,14 @@ exit 1
 RUN
 status=0
 "$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$work/run-patched.sh" \
-	"$build/tests/tpt/tpt_cap_test=/testbed/tpt_cap_test" \
+	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test" \
 	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" $guests
 "$tb/run-l1.sh" "$work/patched.cpio.gz" "$work/patched.log" 600 >/dev/null || status=1
 TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \
 	"$work/run-stock.sh" $guests
 "$tb/run-l1.sh" "$work/stock.cpio.gz" "$work/stock.log" 600 >/dev/null || status=1
 cat "$work/patched.log" "$work/stock.log" | tr -d '\r' |
-	grep -E '^(PASS|FAIL|SKIP|tpt_cap_test:|tiny guests:|testbed:)'
+	grep -E '^(PASS|FAIL|SKIP|tpt_kvm_test:|tiny guests:|testbed:)'
 grep -q '^TESTBED-RESULT: PASS' "$work/patched.log" || { echo "patched KVM run failed"; status=1; }
 grep -q '^TESTBED-RESULT: PASS' "$work/stock.log" || { echo "stock KVM run failed"; status=1; }
 exit $status

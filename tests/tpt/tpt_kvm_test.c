@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Checks the KVM side of TPT (docs/tpt-abi.md) against a real /dev/kvm:
+ * - the capability: modes mask, enabling per VM and its error cases,
+ *   several TPT VMs at once, the CPUID bit in KVM_GET_SUPPORTED_CPUID and
+ *   the tpt_mode statistic;
+ * - KVM_HC_TPT_INIT from a real-mode guest: every guest frame pinned, the
+ *   map it writes equal to the host frames (/proc/self/pagemap, so run as
+ *   root), tpt_pinned_pages, memslot changes refused afterwards, error codes
+ *   for a VM without TPT, a short, misaligned or absent map, and every pin
+ *   released when the VM is destroyed (/proc/vmstat nr_foll_pin_*).
+ * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
+ * exit status 0 when every check passed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "tpt_abi.h"
+
+struct result {
+	int pass, fail;
+};
+
+static void check(struct result *r, bool ok, const char *what, long got)
+{
+	printf("%s %s (got %ld)\n", ok ? "PASS" : "FAIL", what, got);
+	if (ok)
+		r->pass++;
+	else
+		r->fail++;
+}
+
+static int enable(int vm, uint64_t mode, uint64_t arg1, uint32_t flags)
+{
+	struct kvm_enable_cap cap;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = KVM_CAP_X86_TPT;
+	cap.flags = flags;
+	cap.args[0] = mode;
+	cap.args[1] = arg1;
+	return ioctl(vm, KVM_ENABLE_CAP, &cap) ? -errno : 0;
+}
+
+static int new_vm(int kvm)
+{
+	int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+
+	if (vm < 0) {
+		perror("KVM_CREATE_VM");
+		exit(2);
+	}
+	return vm;
+}
+
+/* Value of the VM statistic @name, or -1. */
+static long vm_stat(int vm, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsz;
+	long val = -1;
+	char *descs;
+	int fd = ioctl(vm, KVM_GET_STATS_FD, NULL);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		goto out;
+	dsz = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsz);
+	if (!descs)
+		goto out;
+	if (pread(fd, descs, dsz * h.num_desc, h.desc_offset) != (ssize_t)(dsz * h.num_desc))
+		goto out_free;
+	for (uint32_t i = 0; i < h.num_desc; i++) {
+		uint64_t v;
+
+		d = (struct kvm_stats_desc *)(descs + i * dsz);
+		if (strncmp(d->name, name, h.name_size) || d->size != 1)
+			continue;
+		if (pread(fd, &v, sizeof(v), h.data_offset + d->offset) == sizeof(v))
+			val = (long)v;
+		break;
+	}
+out_free:
+	free(descs);
+out:
+	close(fd);
+	return val;
+}
+
+static bool supported_cpuid_has_tpt(int kvm)
+{
+	struct kvm_cpuid2 *c;
+	bool found = false;
+	const unsigned int n = 256;
+
+	c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	if (!c)
+		return false;
+	c->nent = n;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0)
+		for (unsigned int i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 0x40000001)
+				found = c->entries[i].eax & (1u << KVM_FEATURE_TPT);
+	free(c);
+	return found;
+}
+
+#define GUEST_MEM	(16u << 20)
+#define GUEST_FRAMES	(GUEST_MEM / 4096)
+#define CODE_GPA	0x1000
+#define MAP_GPA		0x100000
+#define HC_TPT_INIT	0x5451
+
+/* A VM with one memslot of GUEST_MEM at GPA 0 and one real-mode vCPU. */
+struct tvm {
+	int vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;
+};
+
+static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
+{
+	struct kvm_userspace_memory_region r;
+	struct kvm_sregs sregs;
+
+	t->vm = new_vm(kvm);
+	if (tpt_mode && enable(t->vm, (uint64_t)tpt_mode, 0, 0)) {
+		perror("enable TPT");
+		exit(2);
+	}
+	t->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->mem == MAP_FAILED) {
+		perror("mmap guest memory");
+		exit(2);
+	}
+	memset(&r, 0, sizeof(r));
+	r.memory_size = GUEST_MEM;
+	r.userspace_addr = (uint64_t)(uintptr_t)t->mem;
+	if (ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &r)) {
+		perror("KVM_SET_USER_MEMORY_REGION");
+		exit(2);
+	}
+	t->vcpu = ioctl(t->vm, KVM_CREATE_VCPU, 0);
+	t->run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	t->run = mmap(NULL, t->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, t->vcpu, 0);
+	if (t->vcpu < 0 || t->run == MAP_FAILED) {
+		perror("vCPU");
+		exit(2);
+	}
+	if (ioctl(t->vcpu, KVM_GET_SREGS, &sregs)) {
+		perror("KVM_GET_SREGS");
+		exit(2);
+	}
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	if (ioctl(t->vcpu, KVM_SET_SREGS, &sregs)) {
+		perror("KVM_SET_SREGS");
+		exit(2);
+	}
+}
+
+static void tvm_destroy(struct tvm *t)
+{
+	munmap(t->run, t->run_size);
+	close(t->vcpu);
+	close(t->vm);
+	munmap(t->mem, GUEST_MEM);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+/* Runs "mov eax,nr; mov ebx,a0; mov ecx,a1; vmmcall; hlt"; returns EAX,
+ * or -1 (as 64 bits) if the guest did not halt. */
+static uint64_t tvm_hypercall(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1)
+{
+	static const uint8_t tmpl[] = {
+		0x66, 0xb8, 0, 0, 0, 0,		/* mov $nr, %eax */
+		0x66, 0xbb, 0, 0, 0, 0,		/* mov $a0, %ebx */
+		0x66, 0xb9, 0, 0, 0, 0,		/* mov $a1, %ecx */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0xf4,				/* hlt */
+	};
+	uint8_t *code = t->mem + CODE_GPA;
+	struct kvm_regs regs;
+
+	memcpy(code, tmpl, sizeof(tmpl));
+	put32(code + 2, nr);
+	put32(code + 8, a0);
+	put32(code + 14, a1);
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 2;
+	if (ioctl(t->vcpu, KVM_SET_REGS, &regs) || ioctl(t->vcpu, KVM_RUN, 0) ||
+	    t->run->exit_reason != KVM_EXIT_HLT || ioctl(t->vcpu, KVM_GET_REGS, &regs)) {
+		fprintf(stderr, "guest did not reach hlt (exit reason %u)\n",
+			t->run->exit_reason);
+		return UINT64_MAX;
+	}
+	return (uint32_t)regs.rax;
+}
+
+static long vmstat(const char *name)
+{
+	char key[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* Pins held system-wide; folds the per-CPU counter deltas in first. */
+static long pins_held(void)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("stat_refresh");
+		close(fd);
+	}
+	return vmstat("nr_foll_pin_acquired") - vmstat("nr_foll_pin_released");
+}
+
+/* Host frame behind a byte of our address space, from /proc/self/pagemap. */
+static uint64_t host_pfn(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	off_t off = (off_t)((uintptr_t)p / 4096 * 8);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, off) != 8)
+		e = 0;
+	close(fd);
+	return (e >> 63) ? (e & ((1ULL << 55) - 1)) : 0;
+}
+
+static void test_init(struct result *r, int kvm)
+{
+	const uint32_t map_size = GUEST_FRAMES * 8;
+	struct kvm_userspace_memory_region extra;
+	struct tvm t;
+	long base = pins_held();
+	uint64_t got;
+	unsigned int bad = 0, first_bad = 0;
+
+	tvm_create(&t, kvm, 0);
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, map_size);
+	check(r, got == (uint32_t)-1, "INIT on a VM without TPT returns -KVM_EPERM", (long)got);
+	tvm_destroy(&t);
+
+	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, map_size - 8);
+	check(r, got == (uint32_t)-7, "INIT with a short map returns -KVM_E2BIG", (long)got);
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA + 4, map_size);
+	check(r, got == (uint32_t)-22, "INIT with a misaligned map returns -KVM_EINVAL", (long)got);
+	got = tvm_hypercall(&t, HC_TPT_INIT, GUEST_MEM + 0x100000, map_size);
+	check(r, got == (uint32_t)-14, "INIT with a map outside guest RAM returns -KVM_EFAULT", (long)got);
+	check(r, pins_held() - base >= GUEST_FRAMES,
+	      "the failed write still leaves guest RAM pinned for the VM", pins_held() - base);
+
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, map_size);
+	check(r, got == GUEST_FRAMES, "INIT returns the number of guest frames", (long)got);
+	for (unsigned int i = 0; i < GUEST_FRAMES; i++) {
+		uint64_t m;
+
+		memcpy(&m, t.mem + MAP_GPA + 8 * i, 8);
+		if (m == 0 || m != host_pfn(t.mem + 4096 * (size_t)i)) {
+			if (!bad++)
+				first_bad = i;
+		}
+	}
+	check(r, bad == 0, "every map entry is the host frame of its guest frame (pagemap)",
+	      bad ? (long)first_bad : 0);
+	got = (uint64_t)vm_stat(t.vm, "tpt_pinned_pages");
+	check(r, got == GUEST_FRAMES, "tpt_pinned_pages counts every guest frame", (long)got);
+	check(r, pins_held() - base == GUEST_FRAMES, "the host holds one pin per guest frame",
+	      pins_held() - base);
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, map_size);
+	check(r, got == GUEST_FRAMES && pins_held() - base == GUEST_FRAMES,
+	      "a second INIT rewrites the map and pins nothing new", pins_held() - base);
+
+	memset(&extra, 0, sizeof(extra));
+	extra.slot = 1;
+	extra.guest_phys_addr = 1ULL << 32;
+	extra.memory_size = 4096;
+	extra.userspace_addr = (uint64_t)(uintptr_t)t.mem;
+	got = ioctl(t.vm, KVM_SET_USER_MEMORY_REGION, &extra) ? (uint64_t)errno : 0;
+	check(r, got == EBUSY, "adding a memslot after INIT is refused with EBUSY", (long)got);
+
+	tvm_destroy(&t);
+	check(r, pins_held() == base, "destroying the VM releases every pin", pins_held() - base);
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
+	const int both = (1 << KVM_TPT_MODE_VERIFY) | (1 << KVM_TPT_MODE_TRUST);
+	struct result r = { 0, 0 };
+	int kvm, a, b, c, vcpu;
+	long got;
+
+	kvm = open(path, O_RDWR | O_CLOEXEC);
+	if (kvm < 0) {
+		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	got = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_TPT);
+	check(&r, got == both, "system KVM_CHECK_EXTENSION reports verify and trust", got);
+	check(&r, supported_cpuid_has_tpt(kvm), "KVM_GET_SUPPORTED_CPUID offers KVM_FEATURE_TPT", 0);
+
+	a = new_vm(kvm);
+	got = ioctl(a, KVM_CHECK_EXTENSION, KVM_CAP_X86_TPT);
+	check(&r, got == both, "VM KVM_CHECK_EXTENSION reports verify and trust", got);
+	check(&r, vm_stat(a, "tpt_mode") == 0, "tpt_mode is 0 before enabling", vm_stat(a, "tpt_mode"));
+	got = enable(a, 0, 0, 0);
+	check(&r, got == -EINVAL, "mode 0 is refused with EINVAL", got);
+	got = enable(a, 3, 0, 0);
+	check(&r, got == -EINVAL, "unknown mode 3 is refused with EINVAL", got);
+	got = enable(a, 1ULL << 40, 0, 0);
+	check(&r, got == -EINVAL, "huge mode is refused with EINVAL", got);
+	got = enable(a, KVM_TPT_MODE_VERIFY, 1, 0);
+	check(&r, got == -EINVAL, "nonzero args[1] is refused with EINVAL", got);
+	got = enable(a, KVM_TPT_MODE_VERIFY, 0, 1);
+	check(&r, got == -EINVAL, "nonzero flags are refused with EINVAL", got);
+	got = enable(a, KVM_TPT_MODE_VERIFY, 0, 0);
+	check(&r, got == 0, "verify mode enables", got);
+	got = vm_stat(a, "tpt_mode");
+	check(&r, got == KVM_TPT_MODE_VERIFY, "tpt_mode statistic is 1 (verify)", got);
+	got = enable(a, KVM_TPT_MODE_TRUST, 0, 0);
+	check(&r, got == -EBUSY, "enabling twice is refused with EBUSY", got);
+
+	b = new_vm(kvm);
+	got = enable(b, KVM_TPT_MODE_TRUST, 0, 0);
+	check(&r, got == 0, "a second VM enables trust mode while the first is on", got);
+	got = vm_stat(b, "tpt_mode");
+	check(&r, got == KVM_TPT_MODE_TRUST, "second VM's tpt_mode is 2 (trust)", got);
+
+	c = new_vm(kvm);
+	vcpu = ioctl(c, KVM_CREATE_VCPU, 0);
+	check(&r, vcpu >= 0, "third VM creates a vCPU", vcpu);
+	got = enable(c, KVM_TPT_MODE_VERIFY, 0, 0);
+	check(&r, got == -EBUSY, "enabling after a vCPU exists is refused with EBUSY", got);
+	check(&r, vm_stat(c, "tpt_mode") == 0, "that VM's tpt_mode stays 0", vm_stat(c, "tpt_mode"));
+
+	close(vcpu);
+	close(c);
+	close(b);
+	close(a);
+	test_init(&r, kvm);
+	close(kvm);
+	printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
+	return r.fail ? 1 : 0;
+}
