@@ -51,7 +51,9 @@ void cli_usage(FILE *out)
 "\n"
 "Exit status: 0 guest powered off / debug-exit 0, 1 error, 2 usage,\n"
 "3 guest reboot, 4 triple fault, 5 guest kernel panic, 6 Ctrl-A x,\n"
-"7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good.\n",
+"7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good.\n"
+"After Ctrl-A x or a signal, stderr shows where each vCPU stopped (rip, rsp,\n"
+"rflags, halted): the first clue to a guest that hangs.\n",
 		DEFAULT_CMDLINE, CLI_MAX_CPUS,
 		(unsigned long long)RAW_LOAD_ADDR_DEFAULT);
 }

@@ -5,13 +5,8 @@
 	.globl _start
 _start:
 	mov	$msg, %si
-	mov	$0x3f8, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, (%dx)
-	jmp	1b
-2:	mov	$0x3fd, %dx		/* LSR: THR must be empty */
+	call	puts
+	mov	$0x3fd, %dx		/* LSR: THR must be empty */
 	in	(%dx), %al
 	test	$0x20, %al
 	jz	fail
@@ -27,3 +22,4 @@ fail:	mov	$0x501, %dx
 	out	%al, (%dx)
 	hlt
 msg:	.asciz	"hello from real mode\n"
+#include "real_puts.inc"

@@ -28,11 +28,5 @@ fail:	mov	$1, %al
 done:	mov	$0x501, %dx
 	out	%al, (%dx)
 	hlt
-puts:	mov	$0x3f8, %dx
-2:	lodsb
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	jmp	2b
-3:	ret
 msg:	.asciz	"TPT-CPUID "
+#include "real_puts.inc"
