@@ -2,13 +2,14 @@
 #include "irq_routing.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 static void add(struct irq_routing_table *t, unsigned int gsi,
 		unsigned int chip, unsigned int pin)
 {
-	struct kvm_irq_routing_entry *r = &t->e[t->hdr.nr++];
+	struct kvm_irq_routing_entry *r = &t->e[t->nr++];
 
 	r->gsi = gsi;
 	r->type = KVM_IRQ_ROUTING_IRQCHIP;
@@ -30,15 +31,25 @@ unsigned int irq_routing_build(struct irq_routing_table *t)
 			continue;
 		add(t, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
 	}
-	return t->hdr.nr;
+	return t->nr;
 }
 
 int irq_routing_install(int vm_fd, struct err *e)
 {
 	struct irq_routing_table t;
+	struct kvm_irq_routing *r;
+	int saved, rc;
 
 	irq_routing_build(&t);
-	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, &t.hdr))
-		return err_errno(e, errno, "KVM_SET_GSI_ROUTING (%u entries)", t.hdr.nr);
+	r = calloc(1, sizeof(*r) + t.nr * sizeof(t.e[0]));
+	if (!r)
+		return err_errno(e, ENOMEM, "KVM_SET_GSI_ROUTING table");
+	r->nr = t.nr;
+	memcpy(r->entries, t.e, t.nr * sizeof(t.e[0]));
+	rc = ioctl(vm_fd, KVM_SET_GSI_ROUTING, r);
+	saved = errno;
+	free(r);
+	if (rc)
+		return err_errno(e, saved, "KVM_SET_GSI_ROUTING (%u entries)", t.nr);
 	return 0;
 }

@@ -19,7 +19,7 @@
 #define IRQ_ROUTING_MAX		(IRQ_ROUTING_IOAPIC_PINS + 16)
 
 struct irq_routing_table {
-	struct kvm_irq_routing hdr;
+	unsigned int nr;
 	struct kvm_irq_routing_entry e[IRQ_ROUTING_MAX];
 };
 

@@ -148,7 +148,7 @@ static int routed_pin(const struct irq_routing_table *t, unsigned int irq)
 {
 	int pin = -1, pic = 0;
 
-	for (unsigned int i = 0; i < t->hdr.nr; i++) {
+	for (unsigned int i = 0; i < t->nr; i++) {
 		const struct kvm_irq_routing_entry *r = &t->e[i];
 
 		ck_assert_uint_eq(r->type, KVM_IRQ_ROUTING_IRQCHIP);
