@@ -63,7 +63,7 @@ static int new_vm(int kvm)
 	return vm;
 }
 
-/* Value of the VM statistic @name, or -1. */
+/* Value of the statistic @name of a VM or vCPU fd, or -1. */
 static long vm_stat(int vm, const char *name)
 {
 	struct kvm_stats_header h;
@@ -317,6 +317,231 @@ static void test_init(struct result *r, int kvm)
 	check(r, pins_held() == base, "destroying the VM releases every pin", pins_held() - base);
 }
 
+#define HC_TPT_ENTER	0x5452
+#define PML4_GPA	0x2000		/* the guest's own tables (identity, 2M) */
+#define TPT_ROOT_GPA	0x10000		/* 1-D tables: PML4, PDPT, PD, 8 PTs */
+#define PTE_P_RW	3ULL
+
+/* The host's supported CPUID on the vCPU: long mode needs CPUID.LM. */
+static void tvm_set_cpuid(struct tvm *t, int kvm)
+{
+	const unsigned int n = 256;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+
+	if (!c)
+		exit(2);
+	c->nent = n;
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) || ioctl(t->vcpu, KVM_SET_CPUID2, c)) {
+		perror("CPUID");
+		exit(2);
+	}
+	free(c);
+}
+
+/* Long mode with identity paging, set up from outside (KVM_SET_SREGS). */
+static void tvm_long_mode(struct tvm *t)
+{
+	struct kvm_segment cs = {
+		.selector = 8, .type = 11, .present = 1, .s = 1, .l = 1, .g = 1,
+		.limit = 0xffffffff,
+	};
+	struct kvm_segment ds = {
+		.selector = 16, .type = 3, .present = 1, .s = 1, .db = 1, .g = 1,
+		.limit = 0xffffffff,
+	};
+	struct kvm_sregs sregs;
+	uint64_t e;
+
+	e = 0x3000 | PTE_P_RW;
+	memcpy(t->mem + PML4_GPA, &e, 8);
+	e = 0x4000 | PTE_P_RW;
+	memcpy(t->mem + 0x3000, &e, 8);
+	for (uint64_t i = 0; i < GUEST_MEM / (2u << 20); i++) {
+		e = (i << 21) | PTE_P_RW | 0x80;
+		memcpy(t->mem + 0x4000 + 8 * i, &e, 8);
+	}
+	if (ioctl(t->vcpu, KVM_GET_SREGS, &sregs)) {
+		perror("KVM_GET_SREGS");
+		exit(2);
+	}
+	sregs.cs = cs;
+	sregs.ds = sregs.es = sregs.ss = sregs.fs = sregs.gs = ds;
+	sregs.cr0 = 0x80050033;		/* PG WP NE ET MP PE */
+	sregs.cr3 = PML4_GPA;
+	sregs.cr4 = 0x20;		/* PAE */
+	sregs.efer = 0x500;		/* LMA LME */
+	if (ioctl(t->vcpu, KVM_SET_SREGS, &sregs)) {
+		perror("KVM_SET_SREGS (long mode)");
+		exit(2);
+	}
+}
+
+/* Runs 64-bit @code at CODE_GPA until hlt; fills @regs. 0 on success. */
+static int tvm_run64(struct tvm *t, const uint8_t *code, size_t len, struct kvm_regs *regs)
+{
+	memcpy(t->mem + CODE_GPA, code, len);
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = CODE_GPA;
+	regs->rflags = 2;
+	if (ioctl(t->vcpu, KVM_SET_REGS, regs) || ioctl(t->vcpu, KVM_RUN, 0) ||
+	    t->run->exit_reason != KVM_EXIT_HLT || ioctl(t->vcpu, KVM_GET_REGS, regs)) {
+		fprintf(stderr, "64-bit guest did not reach hlt (exit reason %u)\n",
+			t->run->exit_reason);
+		return -1;
+	}
+	return 0;
+}
+
+/* ENTER with root @root_gpa then hlt; returns RAX (64 bits). */
+static uint64_t tvm_enter_only(struct tvm *t, uint32_t root_gpa)
+{
+	uint8_t code[] = {
+		0xb8, 0x52, 0x54, 0, 0,		/* mov $HC_TPT_ENTER, %eax */
+		0xbb, 0, 0, 0, 0,		/* mov $root, %ebx */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0x49, 0x89, 0xc0,		/* mov %rax, %r8 */
+		0xb8, 0x53, 0x54, 0, 0,		/* mov $HC_TPT_EXIT, %eax */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0x4c, 0x89, 0xc0,		/* mov %r8, %rax */
+		0xf4,				/* hlt */
+	};
+	struct kvm_regs regs;
+
+	put32(code + 6, root_gpa);
+	return tvm_run64(t, code, sizeof(code), &regs) ? UINT64_MAX - 1 : regs.rax;
+}
+
+static uint64_t map_entry(struct tvm *t, uint64_t gfn)
+{
+	uint64_t m;
+
+	memcpy(&m, t->mem + MAP_GPA + 8 * gfn, 8);
+	return m;
+}
+
+/*
+ * The 1-D tables at TPT_ROOT_GPA: VA == GPA for all of guest RAM, with host
+ * frames from the map, except VA 0x400000 -> frame of GPA 0x600000 and VA
+ * 0x500000 -> frame of GPA 0x700000, so accesses through them can be told
+ * from accesses through the guest's own tables.
+ */
+static void build_tpt_tables(struct tvm *t)
+{
+	const uint64_t pdpt = TPT_ROOT_GPA + 0x1000, pd = TPT_ROOT_GPA + 0x2000;
+	const uint64_t pt = TPT_ROOT_GPA + 0x3000;
+	uint64_t e;
+
+	memset(t->mem + TPT_ROOT_GPA, 0, 11 * 4096);
+	e = map_entry(t, pdpt >> 12) << 12 | PTE_P_RW;
+	memcpy(t->mem + TPT_ROOT_GPA, &e, 8);
+	e = map_entry(t, pd >> 12) << 12 | PTE_P_RW;
+	memcpy(t->mem + pdpt, &e, 8);
+	for (uint64_t i = 0; i < GUEST_FRAMES / 512; i++) {
+		e = map_entry(t, (pt >> 12) + i) << 12 | PTE_P_RW;
+		memcpy(t->mem + pd + 8 * i, &e, 8);
+	}
+	for (uint64_t gfn = 0; gfn < GUEST_FRAMES; gfn++) {
+		uint64_t src = gfn;
+
+		if (gfn == 0x400)
+			src = 0x600;
+		else if (gfn == 0x500)
+			src = 0x700;
+		e = map_entry(t, src) << 12 | PTE_P_RW;
+		memcpy(t->mem + pt + 8 * gfn, &e, 8);
+	}
+}
+
+static void test_enter(struct result *r, int kvm)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x52, 0x54, 0, 0,			/* mov $HC_TPT_ENTER, %eax */
+		0xbb, 0x00, 0x00, 0x01, 0x00,		/* mov $TPT_ROOT_GPA, %ebx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r9 */
+		0x48, 0xc7, 0x04, 0x25, 0, 0, 0x50, 0,	/* movq $0x1234, 0x500000 */
+		0x34, 0x12, 0, 0,
+		0x41, 0x0f, 0x20, 0xda,			/* mov %cr3, %r10 (leaves TPT) */
+		0x4c, 0x8b, 0x24, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r12 */
+		0xb8, 0x53, 0x54, 0, 0,			/* mov $HC_TPT_EXIT, %eax */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc3,			/* mov %rax, %r11 */
+		0xf4,					/* hlt */
+	};
+	const uint64_t a = 0xaaaa, b = 0xbbbb, zero = 0;
+	static uint8_t foreign[4096] __attribute__((aligned(4096)));
+	struct kvm_regs regs;
+	struct tvm t;
+	uint64_t got, v;
+	long fails;
+
+	memset(foreign, 1, sizeof(foreign));	/* a host frame that is not the VM's */
+	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	tvm_set_cpuid(&t, kvm);
+	tvm_long_mode(&t);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "ENTER before INIT is refused (-KVM_EPERM)", (long)got);
+	{
+		static const uint8_t init[] = {
+			0xb8, 0x51, 0x54, 0, 0,		/* mov $HC_TPT_INIT, %eax */
+			0xbb, 0, 0, 0x10, 0,		/* mov $MAP_GPA, %ebx */
+			0xb9, 0, 0x80, 0, 0,		/* mov $GUEST_FRAMES * 8, %ecx */
+			0x0f, 0x01, 0xd9,		/* vmmcall */
+			0xf4,				/* hlt */
+		};
+
+		got = tvm_run64(&t, init, sizeof(init), &regs) ? UINT64_MAX : regs.rax;
+	}
+	check(r, got == GUEST_FRAMES, "INIT from a long-mode guest", (long)got);
+	build_tpt_tables(&t);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	memcpy(t.mem + 0x500000, &zero, 8);
+	memcpy(t.mem + 0x700000, &zero, 8);
+
+	if (tvm_run64(&t, code, sizeof(code), &regs) == 0) {
+		check(r, regs.r8 == 0, "ENTER with a valid 1-D root returns 0", (long)regs.r8);
+		check(r, regs.r9 == a, "a load in TPT mode goes through the 1-D table", (long)regs.r9);
+		memcpy(&v, t.mem + 0x700000, 8);
+		check(r, v == 0x1234, "a store in TPT mode lands in the host frame the 1-D table names", (long)v);
+		memcpy(&v, t.mem + 0x500000, 8);
+		check(r, v == 0, "...and not where the guest's own tables point", (long)v);
+		check(r, regs.r10 == PML4_GPA, "reading CR3 in TPT mode returns the guest's own CR3", (long)regs.r10);
+		check(r, regs.r12 == b, "after the CR3 access, loads use nested paging again", (long)regs.r12);
+		check(r, regs.r11 == 0, "EXIT returns 0", (long)regs.r11);
+	} else {
+		check(r, false, "the TPT guest ran to hlt", -1);
+	}
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_enters");
+	check(r, got == 1, "vCPU statistic tpt_enters is 1", (long)got);
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_exits");
+	check(r, got == 1, "vCPU statistic tpt_exits is 1 (the CR3 read ended TPT)", (long)got);
+
+	got = tvm_enter_only(&t, TPT_ROOT_GPA + 8);
+	check(r, got == (uint64_t)-22, "a misaligned root is refused (-KVM_EINVAL)", (long)got);
+	fails = vm_stat(t.vm, "tpt_ownership_failures");
+	got = tvm_enter_only(&t, GUEST_MEM + 0x10000);
+	check(r, got == (uint64_t)-1, "a root outside guest RAM is refused (-KVM_EPERM)", (long)got);
+	/* A leaf naming a host frame far beyond any RAM. */
+	v = (0xfffffffULL << 12) | PTE_P_RW;
+	memcpy(t.mem + TPT_ROOT_GPA + 0x3000 + 8 * 0x123, &v, 8);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "verify mode refuses a leaf the VM does not own (-KVM_EPERM)", (long)got);
+	/* A table pointer to a frame of the host that is not the VM's. */
+	build_tpt_tables(&t);
+	v = (host_pfn(foreign) << 12) | PTE_P_RW;
+	memcpy(t.mem + TPT_ROOT_GPA + 0x2000 + 8 * 3, &v, 8);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "verify mode refuses a table in a host frame the VM does not own", (long)got);
+	got = (uint64_t)(vm_stat(t.vm, "tpt_ownership_failures") - fails);
+	check(r, got == 3, "tpt_ownership_failures counted the three refusals", (long)got);
+	build_tpt_tables(&t);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "the repaired table is accepted again", (long)got);
+	tvm_destroy(&t);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -373,6 +598,7 @@ int main(int argc, char **argv)
 	close(b);
 	close(a);
 	test_init(&r, kvm);
+	test_enter(&r, kvm);
 	close(kvm);
 	printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
 	return r.fail ? 1 : 0;
