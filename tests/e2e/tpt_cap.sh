@@ -40,7 +40,7 @@ TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \
 	"$work/run-stock.sh" $guests
 "$tb/run-l1.sh" "$work/stock.cpio.gz" "$work/stock.log" 600 >/dev/null || status=1
 cat "$work/patched.log" "$work/stock.log" | tr -d '\r' |
-	grep -E '^(PASS|FAIL|SKIP|tpt_kvm_test:|tiny guests:|testbed:)'
+	grep -E '^(PASS|FAIL|SKIP|TPT-COST|tpt_kvm_test:|tiny guests:|testbed:)'
 grep -q '^TESTBED-RESULT: PASS' "$work/patched.log" || { echo "patched KVM run failed"; status=1; }
 grep -q '^TESTBED-RESULT: PASS' "$work/stock.log" || { echo "stock KVM run failed"; status=1; }
 exit $status
