@@ -607,6 +607,20 @@ static void test_modes(struct result *r, int kvm)
 	check(r, got == 0, "trust mode accepts it (root checked only, as hardware tagging would)", (long)got);
 	got = tvm_enter_only(&t, GUEST_MEM + 0x10000);
 	check(r, got == (uint64_t)-1, "trust mode still refuses a root outside guest RAM", (long)got);
+	/* Every entry of the root pointing back at the root: 512^3 tables. */
+	for (int i = 0; i < 512; i++) {
+		uint64_t e = map_entry(&v, TPT_ROOT_GPA >> 12) << 12 | PTE_P_RW;
+
+		memcpy(v.mem + TPT_ROOT_GPA + 8 * i, &e, 8);
+	}
+	{
+		double t0 = now_us();
+
+		got = tvm_enter_only(&v, TPT_ROOT_GPA);
+		check(r, got == (uint64_t)-7, "a self-referencing table stops the walk at its budget (-KVM_E2BIG)",
+		      (long)got);
+		printf("TPT-COST refused self-referencing root after %.0f us (emulated)\n", now_us() - t0);
+	}
 	tvm_destroy(&t);
 	tvm_destroy(&v);
 }
