@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+#include "virtio_mmio.h"
+
+#include <string.h>
+
+enum {
+	R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
+	R_DEV_FEATURES = 0x010, R_DEV_FEATURES_SEL = 0x014,
+	R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024,
+	R_QUEUE_SEL = 0x030, R_QUEUE_NUM_MAX = 0x034, R_QUEUE_NUM = 0x038,
+	R_QUEUE_READY = 0x044, R_QUEUE_NOTIFY = 0x050,
+	R_INT_STATUS = 0x060, R_INT_ACK = 0x064, R_STATUS = 0x070,
+	R_QUEUE_DESC_LO = 0x080, R_QUEUE_DESC_HI = 0x084,
+	R_QUEUE_DRIVER_LO = 0x090, R_QUEUE_DRIVER_HI = 0x094,
+	R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4,
+	R_CONFIG_GEN = 0x0fc, R_CONFIG = 0x100,
+};
+
+#define MAGIC_VIRT	0x74726976	/* "virt" */
+#define VENDOR_TPT	0x00545054	/* "TPT" */
+
+int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
+		     const struct guest_mem *mem)
+{
+	if (ops->num_queues > VIRTIO_MMIO_MAX_QUEUES || ops->queue_max > VIRTQ_MAX_SIZE ||
+	    ops->config_len > VIRTIO_MMIO_SIZE - R_CONFIG)
+		return -1;
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
+	t->ops = ops;
+	t->dev = dev;
+	t->mem = mem;
+	return 0;
+}
+
+void virtio_mmio_destroy(struct virtio_mmio *t)
+{
+	pthread_mutex_destroy(&t->lock);
+}
+
+static uint64_t device_features(const struct virtio_mmio *t)
+{
+	return t->ops->features | VIRTIO_F_VERSION_1;
+}
+
+static void set_int_locked(struct virtio_mmio *t, uint32_t bits, int *level)
+{
+	uint32_t old = t->int_status;
+
+	t->int_status |= bits;
+	if (!old && t->int_status)
+		*level = 1;
+}
+
+static void reset_locked(struct virtio_mmio *t)
+{
+	t->status = 0;
+	t->dev_feat_sel = t->drv_feat_sel = 0;
+	t->driver_features = 0;
+	t->queue_sel = 0;
+	t->int_status = 0;
+	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+		virtq_reset(&t->vq[i]);
+}
+
+static struct virtq *selected(struct virtio_mmio *t)
+{
+	return t->queue_sel < t->ops->num_queues ? &t->vq[t->queue_sel] : NULL;
+}
+
+/* Queue registers may change only while the driver is setting up. */
+static bool queue_writable(struct virtio_mmio *t, struct virtq *q)
+{
+	return q && !q->ready && (t->status & VIRTIO_STATUS_FEATURES_OK) &&
+	       !(t->status & VIRTIO_STATUS_DRIVER_OK);
+}
+
+static uint32_t read_reg_locked(struct virtio_mmio *t, uint64_t off)
+{
+	struct virtq *q = selected(t);
+	uint64_t f;
+
+	switch (off) {
+	case R_MAGIC:
+		return MAGIC_VIRT;
+	case R_VERSION:
+		return 2;
+	case R_DEVICE_ID:
+		return t->ops->device_id;
+	case R_VENDOR_ID:
+		return VENDOR_TPT;
+	case R_DEV_FEATURES:
+		f = device_features(t);
+		return t->dev_feat_sel == 0 ? (uint32_t)f :
+		       t->dev_feat_sel == 1 ? (uint32_t)(f >> 32) : 0;
+	case R_QUEUE_NUM_MAX:
+		return q ? t->ops->queue_max : 0;
+	case R_QUEUE_READY:
+		return q ? q->ready : 0;
+	case R_INT_STATUS:
+		return t->int_status;
+	case R_STATUS:
+		return t->status;
+	case R_CONFIG_GEN:
+		return t->config_generation;
+	default:
+		return 0;	/* write-only or unknown: reads as zero */
+	}
+}
+
+static void set_half(uint64_t *v, bool high, uint32_t val)
+{
+	if (high)
+		*v = (*v & 0xffffffffULL) | (uint64_t)val << 32;
+	else
+		*v = (*v & ~0xffffffffULL) | val;
+}
+
+/* Returns the queue to notify, or -1. *level: new interrupt line, or -1. */
+static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, int *level)
+{
+	struct virtq *q = selected(t);
+	struct err e;
+
+	switch (off) {
+	case R_DEV_FEATURES_SEL:
+		t->dev_feat_sel = val;
+		return -1;
+	case R_DRV_FEATURES_SEL:
+		t->drv_feat_sel = val;
+		return -1;
+	case R_DRV_FEATURES:
+		if (t->status & VIRTIO_STATUS_FEATURES_OK || t->drv_feat_sel > 1)
+			break;
+		set_half(&t->driver_features, t->drv_feat_sel == 1, val);
+		return -1;
+	case R_QUEUE_SEL:
+		t->queue_sel = val;
+		return -1;
+	case R_QUEUE_NUM:
+		if (!queue_writable(t, q) || val > t->ops->queue_max)
+			break;
+		q->size = (uint16_t)val;
+		return -1;
+	case R_QUEUE_DESC_LO:
+	case R_QUEUE_DESC_HI:
+		if (!queue_writable(t, q))
+			break;
+		set_half(&q->desc_gpa, off == R_QUEUE_DESC_HI, val);
+		return -1;
+	case R_QUEUE_DRIVER_LO:
+	case R_QUEUE_DRIVER_HI:
+		if (!queue_writable(t, q))
+			break;
+		set_half(&q->avail_gpa, off == R_QUEUE_DRIVER_HI, val);
+		return -1;
+	case R_QUEUE_DEVICE_LO:
+	case R_QUEUE_DEVICE_HI:
+		if (!queue_writable(t, q))
+			break;
+		set_half(&q->used_gpa, off == R_QUEUE_DEVICE_HI, val);
+		return -1;
+	case R_QUEUE_READY:
+		if (val != 1 || !queue_writable(t, q))
+			break;
+		if (virtq_activate(q, t->mem, &e)) {
+			t->status |= VIRTIO_STATUS_NEEDS_RESET;
+			set_int_locked(t, VIRTIO_INT_CONFIG, level);
+		}
+		return -1;
+	case R_QUEUE_NOTIFY:
+		if (val < t->ops->num_queues && (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+		    t->vq[val].ready && !t->vq[val].broken)
+			return (int)val;
+		break;
+	case R_INT_ACK:
+		if (t->int_status && !(t->int_status &= ~val))
+			*level = 0;
+		return -1;
+	case R_STATUS:
+		if (val == 0) {
+			uint32_t had = t->int_status;
+
+			reset_locked(t);
+			if (had)
+				*level = 0;
+			return -2;	/* tell the device after unlocking */
+		}
+		/* Bits are only ever added, never taken back (except by reset). */
+		if ((val & t->status) != t->status)
+			break;
+		if ((val & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK) &&
+		    ((t->driver_features & ~device_features(t)) ||
+		     !(t->driver_features & VIRTIO_F_VERSION_1)))
+			val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;	/* driver re-reads it */
+		if ((val & VIRTIO_STATUS_DRIVER_OK) && !(val & VIRTIO_STATUS_FEATURES_OK))
+			break;
+		t->status = val;
+		return -1;
+	}
+	t->refused_writes++;
+	return -1;
+}
+
+void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size)
+{
+	uint32_t v;
+
+	memset(data, 0, size);
+	pthread_mutex_lock(&t->lock);
+	if (off >= R_CONFIG) {
+		uint64_t c = off - R_CONFIG;
+
+		if (size <= 8 && c < t->ops->config_len && size <= t->ops->config_len - c &&
+		    t->ops->config_read)
+			t->ops->config_read(t->dev, (uint32_t)c, data, size);
+	} else if (size == 4 && off % 4 == 0) {
+		v = read_reg_locked(t, off);
+		memcpy(data, &v, 4);
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, unsigned int size)
+{
+	int notify = -1, level = -1;
+	uint32_t v;
+
+	pthread_mutex_lock(&t->lock);
+	if (off >= R_CONFIG || size != 4 || off % 4) {
+		t->refused_writes++;	/* config is read-only here; registers are 32-bit */
+	} else {
+		memcpy(&v, data, 4);
+		notify = write_reg_locked(t, off, v, &level);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (level >= 0 && t->ops->irq)
+		t->ops->irq(t->dev, level);
+	if (notify == -2 && t->ops->reset)
+		t->ops->reset(t->dev);
+	else if (notify >= 0 && t->ops->notify)
+		t->ops->notify(t->dev, t, (unsigned int)notify);
+}
+
+void virtio_mmio_signal_used(struct virtio_mmio *t)
+{
+	int level = -1;
+
+	pthread_mutex_lock(&t->lock);
+	set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+	pthread_mutex_unlock(&t->lock);
+	if (level >= 0 && t->ops->irq)
+		t->ops->irq(t->dev, level);
+}
+
+void virtio_mmio_needs_reset(struct virtio_mmio *t)
+{
+	int level = -1;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
+		t->status |= VIRTIO_STATUS_NEEDS_RESET;
+		set_int_locked(t, VIRTIO_INT_CONFIG, &level);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (level >= 0 && t->ops->irq)
+		t->ops->irq(t->dev, level);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef TPT_VIRTIO_MMIO_H
+#define TPT_VIRTIO_MMIO_H
+
+/*
+ * virtio-mmio transport (version 2, virtio 1.x), the register model only:
+ * a device supplies its ID, features, queues and config space through
+ * struct virtio_dev_ops. Every guest write is checked against the device
+ * state: queue registers only between FEATURES_OK and DRIVER_OK and while
+ * the queue is not ready, features only before FEATURES_OK, registers only
+ * with 32-bit accesses. Refused writes are ignored and counted; a queue
+ * the driver sets up badly makes the device DEVICE_NEEDS_RESET.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "guest_mem.h"
+#include "virtq.h"
+
+#define VIRTIO_MMIO_SIZE	0x200
+#define VIRTIO_MMIO_MAX_QUEUES	8
+
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+
+#define VIRTIO_F_VERSION_1		(1ULL << 32)
+
+#define VIRTIO_INT_USED_RING		1
+#define VIRTIO_INT_CONFIG		2
+
+struct virtio_mmio;
+
+struct virtio_dev_ops {
+	uint32_t device_id;
+	uint64_t features;		/* VIRTIO_F_VERSION_1 is added */
+	unsigned int num_queues;	/* <= VIRTIO_MMIO_MAX_QUEUES */
+	uint16_t queue_max;		/* <= VIRTQ_MAX_SIZE */
+	uint32_t config_len;		/* <= VIRTIO_MMIO_SIZE - 0x100 */
+	/* Copies config bytes [off, off + len) into out (len <= 8, in range). */
+	void (*config_read)(void *dev, uint32_t off, void *out, uint32_t len);
+	/* The driver notified queue @q (ready, not broken). */
+	void (*notify)(void *dev, struct virtio_mmio *t, unsigned int q);
+	/* Status went to 0 or the device was reset: drop in-flight work. */
+	void (*reset)(void *dev);
+	/* The interrupt line (InterruptStatus != 0) changed. */
+	void (*irq)(void *dev, int level);
+};
+
+struct virtio_mmio {
+	pthread_mutex_t lock;
+	const struct virtio_dev_ops *ops;
+	void *dev;
+	const struct guest_mem *mem;
+	uint32_t status;
+	uint32_t dev_feat_sel, drv_feat_sel;
+	uint64_t driver_features;
+	uint32_t queue_sel;
+	uint32_t int_status;
+	uint32_t config_generation;
+	struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
+	unsigned long refused_writes;	/* guest writes ignored as out of place */
+};
+
+int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
+		     const struct guest_mem *mem);
+void virtio_mmio_destroy(struct virtio_mmio *t);
+/* MMIO accesses at offset @off of the device's window, @size 1, 2, 4 or 8. */
+void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size);
+void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, unsigned int size);
+/* Device side: raise VIRTIO_INT_USED_RING (after pushing to a queue). */
+void virtio_mmio_signal_used(struct virtio_mmio *t);
+/* Device side: a queue broke while processing; ask the driver to reset. */
+void virtio_mmio_needs_reset(struct virtio_mmio *t);
+
+#endif
