@@ -242,27 +242,28 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, un
 		t->ops->notify(t->dev, t, (unsigned int)notify);
 }
 
-void virtio_mmio_signal_used(struct virtio_mmio *t)
+/* Adds @status (only while the driver runs the device, if nonzero) and
+ * interrupt @bits; the line is signalled outside the lock. */
+static void raise_int(struct virtio_mmio *t, uint32_t bits, uint32_t status)
 {
 	int level = -1;
 
 	pthread_mutex_lock(&t->lock);
-	set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+	if (!status || (t->status & VIRTIO_STATUS_DRIVER_OK)) {
+		t->status |= status;
+		set_int_locked(t, bits, &level);
+	}
 	pthread_mutex_unlock(&t->lock);
 	if (level >= 0 && t->ops->irq)
 		t->ops->irq(t->dev, level);
 }
 
+void virtio_mmio_signal_used(struct virtio_mmio *t)
+{
+	raise_int(t, VIRTIO_INT_USED_RING, 0);
+}
+
 void virtio_mmio_needs_reset(struct virtio_mmio *t)
 {
-	int level = -1;
-
-	pthread_mutex_lock(&t->lock);
-	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
-		t->status |= VIRTIO_STATUS_NEEDS_RESET;
-		set_int_locked(t, VIRTIO_INT_CONFIG, &level);
-	}
-	pthread_mutex_unlock(&t->lock);
-	if (level >= 0 && t->ops->irq)
-		t->ops->irq(t->dev, level);
+	raise_int(t, VIRTIO_INT_CONFIG, VIRTIO_STATUS_NEEDS_RESET);
 }

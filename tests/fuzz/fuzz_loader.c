@@ -6,16 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "fuzz_mem.h"
 #include "loader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct guest_mem mem;
-	static int ready;
-	struct guest_mem_opts o = { 0 };
+	struct guest_mem *mem = fuzz_guest_mem(64ULL << 20);
 	struct boot_info bi;
 	enum kernel_kind kind;
 	struct err e;
@@ -23,21 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size < 64 ? size : 64;
 	int r;
 
-	if (!ready) {
-		if (guest_mem_alloc(&mem, 64ULL << 20, &o, &e))
-			abort();
-		ready = 1;
-	}
 	memcpy(cmdline, data + size - n, n);
 	cmdline[n] = '\0';
 	memset(&bi, 0, sizeof(bi));
 	if (kernel_check(data, size, &kind, &e))
 		return 0;
 	if (kind == KERNEL_BZIMAGE)
-		r = load_bzimage(&mem, data, size, &bi, &e);
+		r = load_bzimage(mem, data, size, &bi, &e);
 	else
-		r = load_elf(&mem, data, size, &bi, &e);
+		r = load_elf(mem, data, size, &bi, &e);
 	if (r == 0)
-		setup_boot_params(&mem, &bi, cmdline, data, size, &e);
+		setup_boot_params(mem, &bi, cmdline, data, size, &e);
 	return 0;
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guest_mem.h"
+#include "fuzz_mem.h"
 #include "virtio_mmio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,23 +46,15 @@ static const struct virtio_dev_ops ops = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct guest_mem mem;
-	static int ready;
-	struct guest_mem_opts o = { 0 };
+	struct guest_mem *mem = fuzz_guest_mem(32ULL << 20);
 	struct virtio_mmio t;
-	struct err e;
 	size_t n;
 
-	if (!ready) {
-		if (guest_mem_alloc(&mem, 32ULL << 20, &o, &e))
-			abort();
-		ready = 1;
-	}
 	/* First half: guest memory at 0x10000; second half: accesses. */
 	n = size / 2;
-	memset(guest_ptr(&mem, 0x10000, 0x10000), 0, 0x10000);
-	memcpy(guest_ptr(&mem, 0x10000, 0x10000), data, n < 0x10000 ? n : 0x10000);
-	if (virtio_mmio_init(&t, &ops, NULL, &mem))
+	memset(guest_ptr(mem, 0x10000, 0x10000), 0, 0x10000);
+	memcpy(guest_ptr(mem, 0x10000, 0x10000), data, n < 0x10000 ? n : 0x10000);
+	if (virtio_mmio_init(&t, &ops, NULL, mem))
 		abort();
 	for (size_t i = n; i + 6 <= size; i += 6) {
 		uint8_t op = data[i];
