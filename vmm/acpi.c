@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "irq_routing.h"
 #include "layout.h"
 #include "mptable.h"
 
@@ -258,7 +259,7 @@ int acpi_write_tables(const struct guest_mem *mem, unsigned int ncpus,
 		};
 		struct madt_iso pit = {
 			.type = 2, .length = sizeof(pit), .bus = 0, .source = 0,
-			.gsi = 2, .flags = 0,
+			.gsi = (uint32_t)isa_irq_ioapic_pin(0), .flags = 0,
 		};
 		struct madt_iso sci = {
 			.type = 2, .length = sizeof(sci), .bus = 0,

@@ -27,9 +27,10 @@ unsigned int irq_routing_build(struct irq_routing_table *t)
 		    irq & 7);
 	}
 	for (unsigned int gsi = 0; gsi < IRQ_ROUTING_IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue;
-		add(t, gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
+		int pin = gsi < 16 ? isa_irq_ioapic_pin(gsi) : (int)gsi;
+
+		if (pin >= 0)
+			add(t, gsi, KVM_IRQCHIP_IOAPIC, (unsigned int)pin);
 	}
 	return t->nr;
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "irq_routing.h"
+
 #define MPC_SPEC_1_4		4
 #define MP_PROCESSOR		0
 #define MP_BUS			1
@@ -78,7 +80,7 @@ static uint64_t body_size(unsigned int ncpus)
 {
 	return sizeof(struct mpc_header) + ncpus * sizeof(struct mpc_cpu) +
 	       sizeof(struct mpc_bus) + sizeof(struct mpc_ioapic) +
-	       (ISA_IRQS - 1) * sizeof(struct mpc_intsrc) +
+	       (ISA_IRQS - 1) * sizeof(struct mpc_intsrc) +	/* all but IRQ 2 */
 	       2 * sizeof(struct mpc_intsrc);
 }
 
@@ -152,14 +154,14 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int ncpus,
 		entries++;
 	}
 	for (unsigned int irq = 0; irq < ISA_IRQS; irq++) {
-		if (irq == 2)
-			continue;	/* the PIC cascade; pin 2 is the PIT's */
+		int pin = isa_irq_ioapic_pin(irq);
+
+		if (pin < 0)
+			continue;	/* the PIC cascade has no entry */
 		struct mpc_intsrc s = {
 			.type = MP_INTSRC, .irqtype = MP_IRQ_INT, .irqflag = 0,
 			.srcbus = 0, .srcbusirq = (uint8_t)irq,
-			.dstapic = ioapic_id,
-			/* The PIT's IRQ 0 is wired to IOAPIC pin 2, as on a PC. */
-			.dstirq = (uint8_t)(irq == 0 ? 2 : irq),
+			.dstapic = ioapic_id, .dstirq = (uint8_t)pin,
 		};
 		memcpy(p, &s, sizeof(s));
 		p += sizeof(s);
