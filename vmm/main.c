@@ -106,6 +106,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\ntptvmm: %s (%s); exit status %d, %.1f ms\n",
 			exit_name(status), vm->exit_detail, status,
 			monotonic_ms() - t0);
+	if (cfg.tpt && !cfg.quiet) {
+		int fds[CLI_MAX_CPUS];
+
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			fds[i] = vm->vcpus[i].fd;
+		if (tpt_print_stats(stderr, vm->vm_fd, fds, vm->nr_vcpus, &e))
+			fprintf(stderr, "tptvmm: TPT statistics unavailable: %s\n", e.msg);
+	}
 	vm_destroy(vm);
 	free(vm);
 	return status;

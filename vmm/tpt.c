@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "kvm_stats.h"
 #include "tpt_abi.h"
 
 int tpt_host_support(int vm_fd)
@@ -47,5 +48,29 @@ int tpt_enable(int vm_fd, int mode, struct err *e)
 	if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap))
 		return err_errno(e, errno, "--tpt=%s: KVM_ENABLE_CAP(KVM_CAP_X86_TPT)",
 				 tpt_mode_name(mode));
+	return 0;
+}
+
+int tpt_print_stats(FILE *out, int vm_fd, const int *vcpu_fds, unsigned int nr,
+		    struct err *e)
+{
+	struct kvm_stat_sum vm_s[16], vcpu_s[16];
+	int nv, nc = 0;
+
+	nv = kvm_stats_add(vm_fd, "tpt_", vm_s, 0, 16, e);
+	if (nv < 0)
+		return -1;
+	for (unsigned int i = 0; i < nr; i++) {
+		nc = kvm_stats_add(vcpu_fds[i], "tpt_", vcpu_s, nc, 16, e);
+		if (nc < 0)
+			return -1;
+	}
+	fprintf(out, "tptvmm: KVM TPT stats: vm");
+	for (int i = 0; i < nv; i++)
+		fprintf(out, " %s=%llu", vm_s[i].name, (unsigned long long)vm_s[i].value);
+	fprintf(out, "; vcpus(%u)", nr);
+	for (int i = 0; i < nc; i++)
+		fprintf(out, " %s=%llu", vcpu_s[i].name, (unsigned long long)vcpu_s[i].value);
+	fprintf(out, "\n");
 	return 0;
 }

@@ -190,12 +190,14 @@ static void put32(uint8_t *p, uint32_t v)
 
 /* Runs "mov eax,nr; mov ebx,a0; mov ecx,a1; vmmcall; hlt"; returns EAX,
  * or -1 (as 64 bits) if the guest did not halt. */
-static uint64_t tvm_hypercall(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1)
+static uint64_t tvm_hypercall3(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1,
+			       uint32_t a2)
 {
 	static const uint8_t tmpl[] = {
 		0x66, 0xb8, 0, 0, 0, 0,		/* mov $nr, %eax */
 		0x66, 0xbb, 0, 0, 0, 0,		/* mov $a0, %ebx */
 		0x66, 0xb9, 0, 0, 0, 0,		/* mov $a1, %ecx */
+		0x66, 0xba, 0, 0, 0, 0,		/* mov $a2, %edx */
 		0x0f, 0x01, 0xd9,		/* vmmcall */
 		0xf4,				/* hlt */
 	};
@@ -206,6 +208,7 @@ static uint64_t tvm_hypercall(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t 
 	put32(code + 2, nr);
 	put32(code + 8, a0);
 	put32(code + 14, a1);
+	put32(code + 20, a2);
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE_GPA;
 	regs.rflags = 2;
@@ -216,6 +219,11 @@ static uint64_t tvm_hypercall(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t 
 		return UINT64_MAX;
 	}
 	return (uint32_t)regs.rax;
+}
+
+static uint64_t tvm_hypercall(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1)
+{
+	return tvm_hypercall3(t, nr, a0, a1, 0);
 }
 
 static long vmstat(const char *name)
@@ -267,7 +275,7 @@ static void test_init(struct result *r, int kvm)
 	struct kvm_userspace_memory_region extra;
 	struct tvm t;
 	long base = pins_held();
-	uint64_t got;
+	uint64_t got, sentinel;
 	unsigned int bad = 0, first_bad = 0;
 
 	tvm_create(&t, kvm, 0);
@@ -276,8 +284,25 @@ static void test_init(struct result *r, int kvm)
 	tvm_destroy(&t);
 
 	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memset(t.mem + MAP_GPA, 0xee, map_size);
 	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, map_size - 8);
-	check(r, got == (uint32_t)-7, "INIT with a short map returns -KVM_E2BIG", (long)got);
+	memcpy(&sentinel, t.mem + MAP_GPA + map_size - 8, 8);
+	check(r, got == GUEST_FRAMES && sentinel == 0xeeeeeeeeeeeeeeeeULL,
+	      "INIT with a short window fills only the window, returns the frame count",
+	      (long)got);
+	memset(t.mem + MAP_GPA + 4096, 0xee, 8 * 16);
+	got = tvm_hypercall3(&t, HC_TPT_INIT, MAP_GPA + 4096, 8 * 16, GUEST_FRAMES - 16);
+	check(r, got == GUEST_FRAMES &&
+	      !memcmp(t.mem + MAP_GPA + 4096, t.mem + MAP_GPA + 8 * (GUEST_FRAMES - 16), 8 * 15),
+	      "INIT of the last 16 entries (a2 = first index) writes the same frames", (long)got);
+	memcpy(&sentinel, t.mem + MAP_GPA + 4096 + 8 * 15, 8);
+	check(r, sentinel != 0xeeeeeeeeeeeeeeeeULL, "...up to the last guest frame", 0);
+	got = tvm_hypercall3(&t, HC_TPT_INIT, MAP_GPA, map_size, GUEST_FRAMES);
+	check(r, got == (uint32_t)-22, "INIT with a first index past the last frame returns -KVM_EINVAL",
+	      (long)got);
+	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA, 4);
+	check(r, got == (uint32_t)-22, "INIT with a window smaller than one entry returns -KVM_EINVAL",
+	      (long)got);
 	got = tvm_hypercall(&t, HC_TPT_INIT, MAP_GPA + 4, map_size);
 	check(r, got == (uint32_t)-22, "INIT with a misaligned map returns -KVM_EINVAL", (long)got);
 	got = tvm_hypercall(&t, HC_TPT_INIT, GUEST_MEM + 0x100000, map_size);
@@ -319,6 +344,7 @@ static void test_init(struct result *r, int kvm)
 }
 
 #define HC_TPT_ENTER	0x5452
+#define HC_TPT_ARM	0x5454
 #define PML4_GPA	0x2000		/* the guest's own tables (identity, 2M) */
 #define TPT_ROOT_GPA	0x10000		/* 1-D tables: PML4, PDPT, PD, 8 PTs */
 #define PTE_P_RW	3ULL
@@ -409,6 +435,24 @@ static uint64_t tvm_enter_only(struct tvm *t, uint32_t root_gpa)
 	struct kvm_regs regs;
 
 	put32(code + 6, root_gpa);
+	return tvm_run64(t, code, sizeof(code), &regs) ? UINT64_MAX - 1 : regs.rax;
+}
+
+/* Hypercall @nr(a0, a1) from 64-bit mode; returns RAX (64 bits). */
+static uint64_t tvm_hypercall64(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1)
+{
+	uint8_t code[] = {
+		0xb8, 0, 0, 0, 0,		/* mov $nr, %eax */
+		0xbb, 0, 0, 0, 0,		/* mov $a0, %ebx */
+		0xb9, 0, 0, 0, 0,		/* mov $a1, %ecx */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0xf4,				/* hlt */
+	};
+	struct kvm_regs regs;
+
+	put32(code + 1, nr);
+	put32(code + 6, a0);
+	put32(code + 11, a1);
 	return tvm_run64(t, code, sizeof(code), &regs) ? UINT64_MAX - 1 : regs.rax;
 }
 
@@ -571,6 +615,78 @@ static void tvm_ready(struct tvm *t, int kvm, int mode)
 }
 
 /*
+ * KVM_HC_TPT_ARM: a CR3 load with the armed address bits enters TPT, a CR3
+ * read leaves it, other CR3 loads do not enter it, and disarming stops it.
+ * The guest's own tables are at PML4_GPA and, as a copy, at ARM_CR3.
+ */
+#define ARM_CR3 0x5000
+static void test_arm(struct result *r, int kvm)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x54, 0x54, 0, 0,			/* mov $HC_TPT_ARM, %eax */
+		0xbb, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %ebx */
+		0xb9, 0, 0, 0x01, 0,			/* mov $TPT_ROOT_GPA, %ecx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0xb8, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %eax */
+		0x0f, 0x22, 0xd8,			/* mov %rax, %cr3: enters TPT */
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r9 */
+		0x41, 0x0f, 0x20, 0xda,			/* mov %cr3, %r10: leaves */
+		0x4c, 0x8b, 0x24, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r12 */
+		0xb8, 0, 0x20, 0, 0,			/* mov $PML4_GPA, %eax */
+		0x0f, 0x22, 0xd8,			/* mov %rax, %cr3: no TPT */
+		0x4c, 0x8b, 0x2c, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r13 */
+		0xb8, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %eax */
+		0x0f, 0x22, 0xd8,			/* mov %rax, %cr3: TPT again */
+		0x4c, 0x8b, 0x34, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r14 */
+		0xb8, 0x54, 0x54, 0, 0,			/* mov $HC_TPT_ARM, %eax */
+		0x31, 0xdb,				/* xor %ebx, %ebx */
+		0x31, 0xc9,				/* xor %ecx, %ecx: disarm */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc7,			/* mov %rax, %r15 */
+		0x0f, 0x20, 0xd8,			/* mov %cr3, %rax: leaves */
+		0x0f, 0x22, 0xd8,			/* mov %rax, %cr3: disarmed */
+		0x48, 0x8b, 0x2c, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %rbp */
+		0xf4,					/* hlt */
+	};
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs;
+	struct tvm t;
+	uint64_t got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	got = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3 + 8, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-22, "ARM with a CR3 that has low bits set is refused (-KVM_EINVAL)",
+	      (long)got);
+	got = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, GUEST_MEM + 0x10000);
+	check(r, got == (uint64_t)-1, "ARM with a root outside guest RAM is refused (-KVM_EPERM)",
+	      (long)got);
+	if (tvm_run64(&t, code, sizeof(code), &regs) == 0) {
+		check(r, regs.r8 == 0, "ARM with a valid root returns 0", (long)regs.r8);
+		check(r, regs.r9 == a, "the armed CR3 load entered TPT (load via the 1-D table)",
+		      (long)regs.r9);
+		check(r, regs.r10 == ARM_CR3, "a CR3 read in armed TPT returns the loaded CR3",
+		      (long)regs.r10);
+		check(r, regs.r12 == b, "after the CR3 read, loads use nested paging", (long)regs.r12);
+		check(r, regs.r13 == b, "loading another CR3 does not enter TPT", (long)regs.r13);
+		check(r, regs.r14 == a, "loading the armed CR3 again enters TPT again", (long)regs.r14);
+		check(r, regs.r15 == 0, "disarming returns 0", (long)regs.r15);
+		check(r, regs.rbp == b, "once disarmed, the same CR3 load stays on nested paging",
+		      (long)regs.rbp);
+	} else {
+		check(r, false, "the armed guest ran to hlt", -1);
+	}
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_arms");
+	check(r, got == 1, "vCPU statistic tpt_arms is 1", (long)got);
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_enters");
+	check(r, got == 2, "tpt_enters counts the two armed CR3 loads", (long)got);
+	tvm_destroy(&t);
+}
+
+/*
  * Trust mode checks the root only: it accepts a table that verify mode
  * refuses (the guest below never touches the bad mapping). And the price
  * of verify mode: enter+exit round trips on the same 16 MiB table in both
@@ -682,6 +798,7 @@ int main(int argc, char **argv)
 	close(a);
 	test_init(&r, kvm);
 	test_enter(&r, kvm);
+	test_arm(&r, kvm);
 	test_modes(&r, kvm);
 	close(kvm);
 	printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);

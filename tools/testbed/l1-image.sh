@@ -4,6 +4,7 @@
 # Usage: l1-image.sh OUT BUILD_DIR RUN_SH [options] [SRC=DST ...]
 #   --l2 KERNEL   add KERNEL as /testbed/l2/bzImage and a fresh L2
 #                 initramfs (tools/testbed/l2-init.sh) as /testbed/l2/initrd.gz
+#   --l2-file SRC=DST  also put SRC into the L2 initramfs as DST (repeatable)
 #   --qemu        add qemu-system-x86_64 and its firmware (for comparisons)
 # The KVM modules are rebuilt from source with host_kernel/patches
 # (kvm-modules.sh) unless $TPT_KVM_MODULES says otherwise: "debian" for the
@@ -12,13 +13,14 @@
 set -eu
 tb=$(cd "$(dirname "$0")" && pwd)
 . "$tb/common.sh"
-[ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--l2 KERNEL] [--qemu] [SRC=DST ...]"
+[ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--l2 KERNEL] [--l2-file SRC=DST] [--qemu] [SRC=DST ...]"
 out=$1 build=$2 run=$3
 shift 3
-l2kernel= qemu=0
+l2kernel= qemu=0 l2files=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--l2) [ $# -ge 2 ] || die "--l2 needs a kernel"; l2kernel=$2; shift 2 ;;
+	--l2-file) [ $# -ge 2 ] || die "--l2-file needs SRC=DST"; l2files="$l2files $2"; shift 2 ;;
 	--qemu) qemu=1; shift ;;
 	*) break ;;
 	esac
@@ -35,10 +37,12 @@ done
 extra=
 if [ -n "$l2kernel" ]; then
 	[ -f "$l2kernel" ] || die "L2 kernel $l2kernel is missing"
+	# shellcheck disable=SC2086 # $l2files is a list of space-free SRC=DST specs
 	"$tb/mkinitramfs.sh" "$out.l2.cpio.gz" "$tb/l2-init.sh" \
-		"$build/tools/guest/tpt-guest-util=/bin/tpt-guest-util"
+		"$build/tools/guest/tpt-guest-util=/bin/tpt-guest-util" $l2files
 	extra="$l2kernel=/testbed/l2/bzImage $out.l2.cpio.gz=/testbed/l2/initrd.gz"
 fi
+[ -z "$l2files" ] || [ -n "$l2kernel" ] || die "--l2-file needs --l2"
 [ $qemu = 0 ] || extra="$extra $("$tb/qemu-files.sh")"
 # shellcheck disable=SC2086 # $extra is a list of space-free SRC=DST specs
 "$tb/mkinitramfs.sh" "$out" "$tb/l1-init.sh" \

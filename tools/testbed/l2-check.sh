@@ -3,6 +3,7 @@
 # Usage: l2-check.sh NAME VMM CPUS MEM_MB EXIT [extra VMM args]
 #   VMM   tptvmm | qemu (QEMU+KVM, -M pc, for comparison)
 #   EXIT  debug (tptvmm's debug-exit port) | poweroff (ACPI S5)
+# $L2_CMDLINE is appended to the L2 kernel command line.
 # Prints "PASS NAME ..." or "FAIL NAME: why"; exit status 0/1. Times are
 # measured in L1 from the VMM's start to the L2 init's first line on the
 # console (the same for both VMMs); peak RSS is the VMM's VmHWM.
@@ -11,7 +12,7 @@ name=$1 vmm=$2 cpus=$3 mem=$4 how=$5
 shift 5
 out=/tmp/l2-$name.out err=/tmp/l2-$name.err
 limit=${L2_TIMEOUT:-300}
-cmd="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=1 l2exit=$how"
+cmd="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=1 l2exit=$how ${L2_CMDLINE:-}"
 kernel=/testbed/l2/bzImage initrd=/testbed/l2/initrd.gz
 now_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 fail() {
