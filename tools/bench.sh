@@ -1,0 +1,142 @@
+#!/bin/sh
+# TPT benchmark runner for the emulated test bed: runs one workload in the
+# same TPT guest kernel under every paging mode the bed can offer and
+# prints a table, a CSV and (with gnuplot) a PNG plot of run time per mode.
+#
+# Usage: tools/bench.sh [--mib N] [--updates N] [--rounds N] [--out DIR]
+#   --mib N       working set of the random-update workload (default 64)
+#   --updates N   random 64-bit updates per run (default 4 x words)
+#   --rounds N    runs per mode; the table shows the median (default 3)
+#   --out DIR     where bench.csv, summary.txt and bench.png go
+#                 (default build/bench)
+#
+# Modes (all inside the emulated L1 host, so only ratios mean anything):
+#   native   the workload runs in L1 itself (one-dimensional paging)
+#   nested   L2 under tptvmm, nested paging (NPT)
+#   shadow   L2 under tptvmm, kvm_amd reloaded with npt=0 (shadow paging)
+#   tpt      L2 under tptvmm --tpt=trust, the workload named in task_name
+#   verify   the same with --tpt=verify (software ownership walk)
+# Every run prints its checksum; the runner fails if they differ.
+# Workload: tools/guest/tpt-memtest (GUPS-style random updates, then fork,
+# mprotect, madvise and munmap checks). On a real host with the patched
+# kernel, run the same binary in a guest booted from guest_kernel/; see
+# docs/benchmarks.md.
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+tb=$src/tools/testbed
+mib=64 updates=0 rounds=3 out=$src/build/bench
+while [ $# -gt 0 ]; do
+	case $1 in
+	--mib) mib=${2:-}; shift 2 ;;
+	--updates) updates=${2:-}; shift 2 ;;
+	--rounds) rounds=${2:-}; shift 2 ;;
+	--out) out=${2:-}; shift 2 ;;
+	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+for v in "$mib" "$updates" "$rounds"; do
+	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates and --rounds need numbers" >&2; exit 2 ;; esac
+done
+[ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
+[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
+[ -x "$src/build/tools/guest/tpt-memtest" ] || { echo "bench: build first (cmake --build build)" >&2; exit 2; }
+mkdir -p "$out"
+work=$out/work
+mkdir -p "$work"
+l2kernel=$("$src/tools/build-guest-kernel.sh")
+args="-m $mib"
+[ "$updates" = 0 ] || args="$args -n $updates"
+l2mem=$((mib * 2 + 256))
+
+# Inside L2: run the workload ROUNDS times, under TPT if the mode says so.
+cat > "$work/l2-run.sh" <<EOF
+#!/bin/sh
+mode=\$(sed -n 's/.*benchmode=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
+if [ "\$mode" = tpt ] || [ "\$mode" = verify ]; then
+	echo 1 > /sys/kernel/devirt || exit 1
+	echo tpt-memtest > /sys/kernel/mm/devirt/task_name || exit 1
+fi
+i=1
+while [ \$i -le $rounds ]; do
+	r=\$(tpt-memtest $args) || exit 1
+	echo "BENCH mode=\$mode round=\$i \$r"
+	i=\$((i + 1))
+done
+[ "\$mode" = nested ] || [ "\$mode" = shadow ] || sed 's/^/BENCH-STAT mode='"\$mode"' /' /sys/kernel/mm/devirt/stats
+EOF
+# Inside L1: native runs, then one L2 per mode.
+cat > "$work/run.sh" <<EOF
+#!/bin/sh
+export L2_TIMEOUT=1500
+rc=0
+i=1
+while [ \$i -le $rounds ]; do
+	r=\$(/testbed/tpt-memtest $args) || rc=1
+	echo "BENCH mode=native round=\$i \$r"
+	i=\$((i + 1))
+done
+run_l2() { # MODE [tptvmm options]
+	m=\$1; shift
+	L2_CMDLINE="pti=on benchmode=\$m" sh /testbed/l2-check.sh "bench_\$m" tptvmm 1 $l2mem debug "\$@" || rc=1
+	grep '^BENCH' "/tmp/l2-bench_\$m.out" | tr -d '\r'
+	grep 'KVM TPT stats' "/tmp/l2-bench_\$m.err" | sed "s/^/BENCH-KVM mode=\$m /"
+}
+run_l2 nested
+run_l2 tpt --tpt=trust
+run_l2 verify --tpt=verify
+rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko npt=0 || { echo "BENCH-SKIP shadow: cannot reload kvm_amd with npt=0"; exit \$rc; }
+run_l2 shadow
+exit \$rc
+EOF
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" --l2 "$l2kernel" \
+	--l2-file "$work/l2-run.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
+	"$src/build/tools/guest/tpt-memtest=/testbed/tpt-memtest"
+echo "bench: $rounds round(s) of 'tpt-memtest $args' per mode in the emulated test bed..." >&2
+status=0
+"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 3600 $((l2mem + 1536)) >&2 || status=1
+log=$work/results.txt
+tr -d '\r' < "$work/l1.log" | grep -E '^(BENCH|PASS|FAIL)' > "$log" || true
+
+# CSV: mode,round,ms,checksum
+echo "mode,round,ms,checksum" > "$out/bench.csv"
+sed -n 's/^BENCH mode=\([a-z]*\) round=\([0-9]*\) .*checksum=\([0-9a-f]*\) .*ms=\([0-9]*\).*/\1,\2,\4,\3/p' "$log" >> "$out/bench.csv"
+nsum=$(tail -n +2 "$out/bench.csv" | cut -d, -f4 | sort -u | wc -l)
+{
+	echo "tpt-memtest $args, $rounds round(s) per mode, median ms; EMULATED test bed (QEMU TCG L1): compare ratios only"
+	printf '%-8s %10s %10s  %s\n' mode median_ms vs_nested note
+	nested=$(awk -F, '$1 == "nested" { print $3 }' "$out/bench.csv" | sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }')
+	for m in native nested shadow tpt verify; do
+		med=$(awk -F, -v m=$m '$1 == m { print $3 }' "$out/bench.csv" | sort -n |
+			awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }')
+		if [ -z "$med" ]; then
+			note=$(grep "^BENCH-SKIP $m" "$log" | sed 's/^BENCH-SKIP [a-z]*: //' || true)
+			printf '%-8s %10s %10s  %s\n' $m - - "not run${note:+: $note}"
+			continue
+		fi
+		ratio=-
+		[ -z "$nested" ] || ratio=$(awk -v a="$med" -v b="$nested" 'BEGIN { printf "%.2f", a / b }')
+		note=
+		case $m in native) note="L1 itself (no second dimension)" ;;
+		tpt|verify) note=$(grep "^BENCH-KVM mode=$m " "$log" | grep -o 'tpt_enters=[0-9]*' || true) ;;
+		esac
+		printf '%-8s %10s %10s  %s\n' $m "$med" "$ratio" "$note"
+	done
+	if [ "$nsum" = 1 ]; then echo "checksums: identical in every run ($(tail -1 "$out/bench.csv" | cut -d, -f4))"
+	else echo "checksums: DIFFER ($nsum distinct values)"; status=1; fi
+} > "$out/summary.txt"
+cat "$out/summary.txt"
+if command -v gnuplot >/dev/null && [ "$(wc -l < "$out/bench.csv")" -gt 1 ]; then
+	awk -F, 'NR > 1 { s[$1] += $3; n[$1]++ } END { for (m in s) print m, s[m] / n[m] }' \
+		"$out/bench.csv" > "$work/means.dat"
+	gnuplot -e "set terminal png size 800,480; set output '$out/bench.png';
+		set title 'tpt-memtest $args (emulated test bed: ratios only)';
+		set ylabel 'mean run time (ms)'; set style fill solid; set boxwidth 0.6;
+		unset key; plot '$work/means.dat' using 0:2:xtic(1) with boxes" &&
+		echo "plot: $out/bench.png"
+else
+	echo "plot: skipped (gnuplot not installed: apt-get install gnuplot-nox)"
+fi
+echo "csv: $out/bench.csv"
+exit $status
