@@ -3,9 +3,11 @@
 # same TPT guest kernel under every paging mode the bed can offer and
 # prints a table, a CSV and (with gnuplot) a PNG plot of run time per mode.
 #
-# Usage: tools/bench.sh [--mib N] [--updates N] [--rounds N] [--out DIR]
+# Usage: tools/bench.sh [--mib N] [--updates N] [--syscalls N] [--rounds N] [--out DIR]
 #   --mib N       working set of the random-update workload (default 64)
-#   --updates N   random 64-bit updates per run (default 4 x words)
+#   --updates N   random 64-bit updates per run (default 2 x words)
+#   --syscalls N  getppid() round trips timed after the updates (default
+#                 20000; 0: none): the cost TPT's switches add per syscall
 #   --rounds N    runs per mode; the table shows the median (default 3)
 #   --out DIR     where bench.csv, summary.txt and bench.png go
 #                 (default build/bench)
@@ -24,19 +26,20 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
-mib=64 updates=0 rounds=3 out=$src/build/bench
+mib=64 updates=0 syscalls=20000 rounds=3 out=$src/build/bench
 while [ $# -gt 0 ]; do
 	case $1 in
 	--mib) mib=${2:-}; shift 2 ;;
 	--updates) updates=${2:-}; shift 2 ;;
+	--syscalls) syscalls=${2:-}; shift 2 ;;
 	--rounds) rounds=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
 	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in "$mib" "$updates" "$rounds"; do
-	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates and --rounds need numbers" >&2; exit 2 ;; esac
+for v in "$mib" "$updates" "$syscalls" "$rounds"; do
+	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates, --syscalls and --rounds need numbers" >&2; exit 2 ;; esac
 done
 [ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
@@ -47,6 +50,7 @@ mkdir -p "$work"
 l2kernel=$("$src/tools/build-guest-kernel.sh")
 args="-m $mib"
 [ "$updates" = 0 ] || args="$args -n $updates"
+[ "$syscalls" = 0 ] || args="$args -S $syscalls"
 l2mem=$((mib * 2 + 256))
 
 # Inside L2: run the workload ROUNDS times, under TPT if the mode says so.
@@ -60,7 +64,7 @@ fi
 i=1
 while [ \$i -le $rounds ]; do
 	r=\$(tpt-memtest $args) || exit 1
-	echo "BENCH mode=\$mode round=\$i \$r"
+	echo "BENCH mode=\$mode round=\$i" \$r
 	i=\$((i + 1))
 done
 [ "\$mode" = nested ] || [ "\$mode" = shadow ] || sed 's/^/BENCH-STAT mode='"\$mode"' /' /sys/kernel/mm/devirt/stats
@@ -73,7 +77,7 @@ rc=0
 i=1
 while [ \$i -le $rounds ]; do
 	r=\$(/testbed/tpt-memtest $args) || rc=1
-	echo "BENCH mode=native round=\$i \$r"
+	echo "BENCH mode=native round=\$i" \$r
 	i=\$((i + 1))
 done
 run_l2() { # MODE [tptvmm options]
@@ -99,10 +103,15 @@ status=0
 log=$work/results.txt
 tr -d '\r' < "$work/l1.log" | grep -E '^(BENCH|PASS|FAIL)' > "$log" || true
 
-# CSV: mode,round,update_ms,total_ms,checksum
-echo "mode,round,update_ms,total_ms,checksum" > "$out/bench.csv"
-sed -n 's/^BENCH mode=\([a-z]*\) round=\([0-9]*\) .*checksum=\([0-9a-f]*\) .* ms=\([0-9]*\) update_ms=\([0-9]*\).*/\1,\2,\5,\4,\3/p' \
-	"$log" >> "$out/bench.csv"
+# CSV: mode,round,update_ms,total_ms,checksum,syscall_ns (one row per
+# finished round; key=value fields, so a missing syscall_ns stays empty)
+echo "mode,round,update_ms,total_ms,checksum,syscall_ns" > "$out/bench.csv"
+awk '/^BENCH mode=/ {
+	delete kv
+	for (i = 2; i <= NF; i++) if (split($i, p, "=") == 2) kv[p[1]] = p[2]
+	if (kv["checksum"] == "" || kv["ms"] == "") next
+	print kv["mode"] "," kv["round"] "," kv["update_ms"] "," kv["ms"] "," kv["checksum"] "," kv["syscall_ns"]
+}' "$log" >> "$out/bench.csv"
 nsum=$(tail -n +2 "$out/bench.csv" | cut -d, -f5 | sort -u | wc -l)
 median() { # MODE COLUMN
 	awk -F, -v m="$1" -v c="$2" '$1 == m { print $c }' "$out/bench.csv" | sort -n |
@@ -113,13 +122,13 @@ ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }
 {
 	echo "tpt-memtest $args, $rounds round(s) per mode, medians; EMULATED test bed (QEMU TCG L1): compare ratios only"
 	echo "update = the random updates alone (all pages touched before), total = the whole run (faults, fork, ...)"
-	printf '%-8s %10s %8s %10s %8s  %s\n' mode update_ms /nested total_ms /nested note
-	nu=$(median nested 3) nt=$(median nested 4)
+	printf '%-8s %10s %8s %10s %8s %11s %8s  %s\n' mode update_ms /nested total_ms /nested syscall_ns /nested note
+	nu=$(median nested 3) nt=$(median nested 4) ns=$(median nested 6)
 	for m in native nested shadow tpt verify; do
-		u=$(median $m 3) t=$(median $m 4)
+		u=$(median $m 3) t=$(median $m 4) sc=$(median $m 6)
 		if [ -z "$u" ]; then
 			note=$(grep "^BENCH-SKIP $m" "$log" | sed 's/^BENCH-SKIP [a-z]*: //' || true)
-			printf '%-8s %10s %8s %10s %8s  %s\n' $m - - - - "not run${note:+: $note}"
+			printf '%-8s %10s %8s %10s %8s %11s %8s  %s\n' $m - - - - - - "not run${note:+: $note}"
 			continue
 		fi
 		echo "$m $u $t" >> "$work/medians.dat"
@@ -127,7 +136,8 @@ ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }
 		case $m in native) note="L1 itself (no second dimension)" ;;
 		tpt|verify) note=$(grep "^BENCH-KVM mode=$m " "$log" | grep -o 'tpt_enters=[0-9]*' || true) ;;
 		esac
-		printf '%-8s %10s %8s %10s %8s  %s\n' $m "$u" "$(ratio "$u" "$nu")" "$t" "$(ratio "$t" "$nt")" "$note"
+		printf '%-8s %10s %8s %10s %8s %11s %8s  %s\n' $m "$u" "$(ratio "$u" "$nu")" "$t" \
+			"$(ratio "$t" "$nt")" "${sc:--}" "$( [ -n "$sc" ] && ratio "$sc" "$ns" || echo -)" "$note"
 	done
 	if [ "$nsum" = 1 ]; then echo "checksums: identical in every run ($(tail -1 "$out/bench.csv" | cut -d, -f5))"
 	else echo "checksums: DIFFER ($nsum distinct values)"; status=1; fi

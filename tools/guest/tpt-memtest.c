@@ -4,7 +4,7 @@
  * pages are translated, to compare a process run under TPT with one run
  * without it. Static, runs in a busybox initramfs.
  *
- *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-q]
+ *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-q]
  *
  * It maps MIB MiB, writes a pseudo-random pattern with random-order
  * 64-bit updates, forks (the child reads everything back through
@@ -18,7 +18,9 @@
  *
  * ms is the whole run; update_ms only the random updates, which start
  * after every page has been touched once (no page faults in between), so
- * it measures translation (TLB misses), not fault handling.
+ * it measures translation (TLB misses), not fault handling. With -S N it
+ * then makes N getppid() calls and appends syscall_ns=T, the mean cost of
+ * one user -> kernel -> user round trip (what TPT's switches add to).
  *
  * Exit status 0 when every internal check held, 1 otherwise (the failed
  * check is printed), 2 for bad usage.
@@ -69,7 +71,7 @@ static uint64_t checksum(const uint64_t *w, size_t n)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-q]\n");
+	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-q]\n");
 	return 2;
 }
 
@@ -84,7 +86,8 @@ static int parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t mib = 16, updates = 0, seed = 42, s, child_sum = 0, sum;
+	uint64_t mib = 16, updates = 0, seed = 42, syscalls = 0, s, child_sum = 0, sum;
+	double syscall_ns = 0;
 	int quiet = 0, opt, status;
 	struct timespec t0, t1, u0, u1;
 	size_t bytes, words, i;
@@ -92,7 +95,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int fds[2];
 
-	while ((opt = getopt(argc, argv, "m:n:s:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:S:q")) != -1) {
 		switch (opt) {
 		case 'm':
 			if (parse_u64(optarg, &mib) || !mib || mib > 65536)
@@ -104,6 +107,10 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			if (parse_u64(optarg, &seed) || !seed)
+				return usage();
+			break;
+		case 'S':
+			if (parse_u64(optarg, &syscalls) || syscalls > 100000000)
 				return usage();
 			break;
 		case 'q':
@@ -216,10 +223,23 @@ int main(int argc, char **argv)
 	}
 	sum = checksum(w, words);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (syscalls) {
+		struct timespec s0, s1;
+
+		clock_gettime(CLOCK_MONOTONIC, &s0);
+		for (i = 0; i < syscalls; i++)
+			if (getppid() < 0)
+				CHECK(0, "getppid failed");
+		clock_gettime(CLOCK_MONOTONIC, &s1);
+		syscall_ns = ((double)(s1.tv_sec - s0.tv_sec) * 1e9 +
+			      (double)(s1.tv_nsec - s0.tv_nsec)) / (double)syscalls;
+	}
 	if (!quiet)
 		printf("tpt-memtest: mib=%" PRIu64 " updates=%" PRIu64 " checksum=%016" PRIx64
 		       " child=%016" PRIx64 " ms=%ld update_ms=%ld\n", mib, updates, sum, child_sum,
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
 		       (long)((u1.tv_sec - u0.tv_sec) * 1000 + (u1.tv_nsec - u0.tv_nsec) / 1000000));
+	if (!quiet && syscalls)
+		printf("tpt-memtest: syscalls=%" PRIu64 " syscall_ns=%.0f\n", syscalls, syscall_ns);
 	return failed;
 }
