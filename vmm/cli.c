@@ -8,6 +8,7 @@
 
 #include "layout.h"
 #include "tpt_abi.h"
+#include "virtio_net.h"
 #include "version.h"
 
 void cli_usage(FILE *out)
@@ -32,6 +33,14 @@ void cli_usage(FILE *out)
 "  --tpt[=verify|trust] enable Translation Pass-Through (needs the patched KVM\n"
 "                       from host_kernel/; default mode: verify)\n"
 "\n"
+"Devices (virtio-mmio, announced on the kernel command line; at most %d):\n"
+"  --disk PATH[,ro]     virtio-blk on a raw image or block device (repeatable,\n"
+"                       at most %d; PATH without commas); first is /dev/vda\n"
+"  --net tap=NAME[,mac=MAC]\n"
+"                       virtio-net on tap interface NAME (repeatable, at most\n"
+"                       %d); create it first: ip tuntap add dev NAME mode tap\n"
+"  --rng                virtio-rng, fed from getrandom(2)\n"
+"\n"
 "Tiny test guests:\n"
 "  --raw FILE           load a flat binary instead of a kernel\n"
 "  --raw-addr ADDR      where to load it (default 0x%llx, 16-byte aligned)\n"
@@ -54,14 +63,14 @@ void cli_usage(FILE *out)
 "7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good.\n"
 "After Ctrl-A x or a signal, stderr shows where each vCPU stopped (rip, rsp,\n"
 "rflags, halted): the first clue to a guest that hangs.\n",
-		DEFAULT_CMDLINE, CLI_MAX_CPUS,
+		DEFAULT_CMDLINE, CLI_MAX_CPUS, CLI_MAX_VIRTIO, CLI_MAX_DISKS, CLI_MAX_NETS,
 		(unsigned long long)RAW_LOAD_ADDR_DEFAULT);
 }
 
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_TPT,
 	OPT_HUGE, OPT_PREFAULT, OPT_RAW, OPT_RAW_ADDR, OPT_RAW_MODE, OPT_KVM,
-	OPT_QUIET,
+	OPT_QUIET, OPT_DISK, OPT_NET, OPT_RNG,
 };
 
 static const struct option opts[] = {
@@ -78,6 +87,9 @@ static const struct option opts[] = {
 	{ "raw-mode", required_argument, NULL, OPT_RAW_MODE },
 	{ "kvm-device", required_argument, NULL, OPT_KVM },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -95,6 +107,72 @@ static int parse_u64(const char *s, uint64_t *out)
 	if (errno || *end)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+static int parse_disk(const char *arg, struct vm_config *cfg, struct err *e)
+{
+	struct disk_cfg *d;
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	if (cfg->nr_disks >= CLI_MAX_DISKS)
+		return err_set(e, "--disk: at most %d disks", CLI_MAX_DISKS);
+	d = &cfg->disks[cfg->nr_disks];
+	if (!len)
+		return err_set(e, "--disk: '%s' has no path (use --disk PATH[,ro])", arg);
+	if (len >= sizeof(d->path))
+		return err_set(e, "--disk: path longer than %d bytes", CLI_PATH_MAX - 1);
+	memcpy(d->path, arg, len);
+	d->path[len] = 0;
+	d->ro = false;
+	if (comma) {
+		if (strcmp(comma + 1, "ro"))
+			return err_set(e, "--disk: unknown option '%s' after the path (only 'ro')", comma + 1);
+		d->ro = true;
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int parse_net(const char *arg, struct vm_config *cfg, struct err *e)
+{
+	struct net_cfg *n;
+	const char *p = arg;
+
+	if (cfg->nr_nets >= CLI_MAX_NETS)
+		return err_set(e, "--net: at most %d network devices", CLI_MAX_NETS);
+	n = &cfg->nets[cfg->nr_nets];
+	memset(n, 0, sizeof(*n));
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char item[64];
+
+		if (len >= sizeof(item))
+			return err_set(e, "--net: '%.*s...' is too long", 20, p);
+		memcpy(item, p, len);
+		item[len] = 0;
+		if (!strncmp(item, "tap=", 4)) {
+			if (len - 4 < 1 || len - 4 >= sizeof(n->tap))
+				return err_set(e, "--net: tap name '%s' must have 1 to %zu characters",
+					       item + 4, sizeof(n->tap) - 1);
+			memcpy(n->tap, item + 4, len - 4 + 1);
+		} else if (!strncmp(item, "mac=", 4)) {
+			if (virtio_net_parse_mac(item + 4, n->mac))
+				return err_set(e, "--net: '%s' is not a unicast MAC like 52:54:00:12:34:56",
+					       item + 4);
+			n->has_mac = true;
+		} else {
+			return err_set(e, "--net: unknown item '%s' (use tap=NAME[,mac=MAC])", item);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!n->tap[0])
+		return err_set(e, "--net: '%s' names no tap (use tap=NAME[,mac=MAC])", arg);
+	cfg->nr_nets++;
 	return 0;
 }
 
@@ -172,6 +250,17 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		case OPT_QUIET:
 			cfg->quiet = true;
 			break;
+		case OPT_DISK:
+			if (parse_disk(optarg, cfg, e))
+				return CLI_ERROR;
+			break;
+		case OPT_NET:
+			if (parse_net(optarg, cfg, e))
+				return CLI_ERROR;
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
+			break;
 		case 'h':
 			cli_usage(out);
 			return CLI_EXIT_OK;
@@ -192,6 +281,10 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		return err_set(e, "--kernel and --raw exclude each other"), CLI_ERROR;
 	if (cfg->raw && cfg->initrd)
 		return err_set(e, "--initrd needs --kernel"), CLI_ERROR;
+	if (cfg->raw && (cfg->nr_disks || cfg->nr_nets || cfg->rng))
+		return err_set(e, "--disk, --net and --rng need --kernel (they are announced on its command line)"), CLI_ERROR;
+	if (cfg->nr_disks + cfg->nr_nets + (cfg->rng ? 1 : 0) > CLI_MAX_VIRTIO)
+		return err_set(e, "at most %d virtio devices in all (--disk, --net, --rng)", CLI_MAX_VIRTIO), CLI_ERROR;
 	if (cfg->mem < GUEST_MEM_MIN)
 		return err_set(e, "--mem: %llu MiB is too small (minimum %llu MiB)",
 			       (unsigned long long)(cfg->mem >> 20),

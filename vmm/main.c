@@ -106,6 +106,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "\ntptvmm: %s (%s); exit status %d, %.1f ms\n",
 			exit_name(status), vm->exit_detail, status,
 			monotonic_ms() - t0);
+	if (!cfg.quiet)
+		virtio_vm_print_stats(&vm->virtio, stderr);
 	if (cfg.tpt && !cfg.quiet) {
 		int fds[CLI_MAX_CPUS];
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "virtio_mmio.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
@@ -30,6 +33,9 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, vo
 	t->ops = ops;
 	t->dev = dev;
 	t->mem = mem;
+	t->irq_fd = -1;
+	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+		t->kick_fd[i] = -1;
 	return 0;
 }
 
@@ -54,6 +60,7 @@ static void set_int_locked(struct virtio_mmio *t, uint32_t bits, int *level)
 
 static void reset_locked(struct virtio_mmio *t)
 {
+	t->epoch++;
 	t->status = 0;
 	t->dev_feat_sel = t->drv_feat_sel = 0;
 	t->driver_features = 0;
@@ -202,6 +209,42 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 	return -1;
 }
 
+/* Drives the interrupt line: a rising edge pulses the irqfd. */
+static void set_line(struct virtio_mmio *t, int level)
+{
+	uint64_t one = 1;
+
+	if (level < 0)
+		return;
+	if (level) {
+		__atomic_fetch_add(&t->interrupts, 1, __ATOMIC_RELAXED);
+		if (t->irq_fd >= 0) {
+			ssize_t r;
+
+			do {
+				r = write(t->irq_fd, &one, sizeof(one));
+			} while (r < 0 && errno == EINTR);
+		}
+	}
+	if (t->ops->irq)
+		t->ops->irq(t->dev, level);
+}
+
+static void kick(struct virtio_mmio *t, unsigned int q)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	if (t->kick_fd[q] < 0) {
+		if (t->ops->notify)
+			t->ops->notify(t->dev, t, q);
+		return;
+	}
+	do {
+		r = write(t->kick_fd[q], &one, sizeof(one));
+	} while (r < 0 && errno == EINTR);
+}
+
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size)
 {
 	uint32_t v;
@@ -234,12 +277,11 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, un
 		notify = write_reg_locked(t, off, v, &level);
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (level >= 0 && t->ops->irq)
-		t->ops->irq(t->dev, level);
+	set_line(t, level);
 	if (notify == -2 && t->ops->reset)
 		t->ops->reset(t->dev);
-	else if (notify >= 0 && t->ops->notify)
-		t->ops->notify(t->dev, t, (unsigned int)notify);
+	else if (notify >= 0)
+		kick(t, (unsigned int)notify);
 }
 
 /* Adds @status (only while the driver runs the device, if nonzero) and
@@ -254,8 +296,48 @@ static void raise_int(struct virtio_mmio *t, uint32_t bits, uint32_t status)
 		set_int_locked(t, bits, &level);
 	}
 	pthread_mutex_unlock(&t->lock);
-	if (level >= 0 && t->ops->irq)
-		t->ops->irq(t->dev, level);
+	set_line(t, level);
+}
+
+int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
+		    uint32_t *epoch, struct err *e)
+{
+	int level = -1, r = 0;
+
+	if (q >= t->ops->num_queues)
+		return err_set(e, "no queue %u", q);
+	pthread_mutex_lock(&t->lock);
+	*epoch = t->epoch;
+	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
+		r = virtq_pop(&t->vq[q], t->mem, c, e);
+		if (r < 0) {
+			t->broken_requests++;
+			t->status |= VIRTIO_STATUS_NEEDS_RESET;
+			set_int_locked(t, VIRTIO_INT_CONFIG, &level);
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	set_line(t, level);
+	return r;
+}
+
+int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
+		     uint32_t written, uint32_t epoch)
+{
+	struct err e;
+	int level = -1, r = 0;
+
+	if (q >= t->ops->num_queues)
+		return -1;
+	pthread_mutex_lock(&t->lock);
+	if (epoch == t->epoch && (t->status & VIRTIO_STATUS_DRIVER_OK)) {
+		r = virtq_push(&t->vq[q], t->mem, head, written, &e);
+		if (!r)
+			set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+	}
+	pthread_mutex_unlock(&t->lock);
+	set_line(t, level);
+	return r;
 }
 
 void virtio_mmio_signal_used(struct virtio_mmio *t)

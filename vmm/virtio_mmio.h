@@ -43,7 +43,11 @@ struct virtio_dev_ops {
 	uint32_t config_len;		/* <= VIRTIO_MMIO_SIZE - 0x100 */
 	/* Copies config bytes [off, off + len) into out (len <= 8, in range). */
 	void (*config_read)(void *dev, uint32_t off, void *out, uint32_t len);
-	/* The driver notified queue @q (ready, not broken). */
+	/*
+	 * Queue @q has work: the driver notified it (ready, not broken). With
+	 * a kick eventfd set for @q (t->kick_fd[q], set before vCPUs run), the transport
+	 * writes that instead and the I/O thread calls this.
+	 */
 	void (*notify)(void *dev, struct virtio_mmio *t, unsigned int q);
 	/* Status went to 0 or the device was reset: drop in-flight work. */
 	void (*reset)(void *dev);
@@ -63,7 +67,12 @@ struct virtio_mmio {
 	uint32_t int_status;
 	uint32_t config_generation;
 	struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
+	uint32_t epoch;			/* bumped by every reset */
+	int irq_fd;			/* eventfd bound to the GSI (irqfd), or -1 */
+	int kick_fd[VIRTIO_MMIO_MAX_QUEUES];	/* queue notify eventfds, or -1 */
 	unsigned long refused_writes;	/* guest writes ignored as out of place */
+	unsigned long broken_requests;	/* chains refused: device needs reset */
+	unsigned long interrupts;	/* rising edges of the interrupt line */
 };
 
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
@@ -72,6 +81,22 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 /* MMIO accesses at offset @off of the device's window, @size 1, 2, 4 or 8. */
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size);
 void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, unsigned int size);
+/*
+ * Device side, on the thread that serves the device: takes the next chain
+ * of queue @q (1), none pending or the driver is not running (0), or -1
+ * when the chain was bad: the queue is broken and the device is marked
+ * NEEDS_RESET, the reason in *e. *epoch identifies the device state the
+ * chain belongs to; pass it to virtio_mmio_push.
+ */
+int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
+		    uint32_t *epoch, struct err *e);
+/*
+ * Returns chain @head to the driver and raises the used-ring interrupt,
+ * unless the device was reset since the pop (@epoch differs): then the
+ * chain is forgotten. 0, or -1 if the push itself was refused.
+ */
+int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
+		     uint32_t written, uint32_t epoch);
 /* Device side: raise VIRTIO_INT_USED_RING (after pushing to a queue). */
 void virtio_mmio_signal_used(struct virtio_mmio *t);
 /* Device side: a queue broke while processing; ask the driver to reset. */

@@ -212,3 +212,63 @@ int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head,
 	memcpy(used + 2, &idx, 2);
 	return 0;
 }
+
+unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
+		       bool writable, uint64_t skip, uint64_t max, struct iovec *iov)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->n && max; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint64_t len = b->len;
+		uint8_t *p;
+
+		if (b->device_writes != writable)
+			continue;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		p = guest_ptr(mem, b->gpa, len);
+		if (!p)
+			break;	/* cannot happen: checked at pop */
+		len -= skip;
+		if (len > max)
+			len = max;
+		iov[n].iov_base = p + skip;
+		iov[n].iov_len = (size_t)len;
+		n++;
+		max -= len;
+		skip = 0;
+	}
+	return n;
+}
+
+static size_t copy_chain(const struct guest_mem *mem, const struct virtq_chain *c,
+			 bool writable, uint64_t off, uint8_t *p, size_t len)
+{
+	struct iovec iov[VIRTQ_MAX_CHAIN];
+	unsigned int n = virtq_iov(mem, c, writable, off, len, iov);
+	size_t done = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (writable)
+			memcpy(iov[i].iov_base, p + done, iov[i].iov_len);
+		else
+			memcpy(p + done, iov[i].iov_base, iov[i].iov_len);
+		done += iov[i].iov_len;
+	}
+	return done;
+}
+
+size_t virtq_read(const struct guest_mem *mem, const struct virtq_chain *c,
+		  uint64_t off, void *dst, size_t len)
+{
+	return copy_chain(mem, c, false, off, dst, len);
+}
+
+size_t virtq_write(const struct guest_mem *mem, const struct virtq_chain *c,
+		   uint64_t off, const void *src, size_t len)
+{
+	return copy_chain(mem, c, true, off, (uint8_t *)(uintptr_t)src, len);
+}

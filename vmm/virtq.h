@@ -10,7 +10,9 @@
  * sets DEVICE_NEEDS_RESET) instead of touching memory it should not.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "err.h"
 #include "guest_mem.h"
@@ -58,5 +60,20 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 /* Returns chain @head to the driver with @written bytes written. */
 int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head,
 	       uint32_t written, struct err *e);
+
+/*
+ * Device helpers over a popped chain (its buffers were checked at pop).
+ * virtq_iov: host iovecs for the readable (@writable false) or writable
+ * buffers, skipping the first @skip bytes of that part and taking at most
+ * @max bytes; returns the number of iovecs (<= VIRTQ_MAX_CHAIN).
+ * virtq_read/virtq_write: copy bytes at offset @off of the readable or
+ * writable part; they return how many bytes were copied.
+ */
+unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
+		       bool writable, uint64_t skip, uint64_t max, struct iovec *iov);
+size_t virtq_read(const struct guest_mem *mem, const struct virtq_chain *c,
+		  uint64_t off, void *dst, size_t len);
+size_t virtq_write(const struct guest_mem *mem, const struct virtq_chain *c,
+		   uint64_t off, const void *src, size_t len);
 
 #endif

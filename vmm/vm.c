@@ -224,7 +224,8 @@ static int read_inputs(struct vm *vm, struct err *e)
 				       vm->cfg.initrd, vm->initrd_len >> 20,
 				       (unsigned long long)(vm->cfg.mem >> 20));
 	}
-	return 0;
+	/* Disks and taps are opened (and refused) before KVM is touched. */
+	return virtio_vm_create(&vm->virtio, &vm->cfg, &vm->mem, e);
 }
 
 static void free_inputs(struct vm *vm)
@@ -255,7 +256,13 @@ static int load_guest(struct vm *vm, struct err *e)
 		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", vm->cfg.kernel);
 		return -1;
 	}
-	if (setup_boot_params(&vm->mem, &vm->boot, vm->cfg.cmdline, vm->initrd,
+	vm->cmdline = malloc(strlen(vm->cfg.cmdline) + 64 * CLI_MAX_VIRTIO + 1);
+	if (!vm->cmdline)
+		return err_set(e, "out of memory for the command line");
+	strcpy(vm->cmdline, vm->cfg.cmdline);
+	if (virtio_vm_cmdline(&vm->virtio, vm->cmdline, strlen(vm->cfg.cmdline) + 64 * CLI_MAX_VIRTIO + 1, e))
+		return -1;
+	if (setup_boot_params(&vm->mem, &vm->boot, vm->cmdline, vm->initrd,
 			      vm->initrd_len, e) ||
 	    setup_long_mode_tables(&vm->mem, e) ||
 	    mptable_write(&vm->mem, EBDA_START, vm->cfg.cpus, e))
@@ -291,7 +298,7 @@ static int setup_devices(struct vm *vm, struct err *e)
 	    bus_register(&vm->pio, ACPI_PM1A_EVT_PORT, ACPI_PM_PORTS_LEN, acpi_pm_pio, &vm->pm, "ACPI PM1", e) ||
 	    bus_register(&vm->pio, DEBUG_MARK_PORT, 2, debug_port_pio, &vm->dbg, "debug port", e))
 		return -1;
-	return 0;
+	return virtio_vm_attach(&vm->virtio, vm->vm_fd, &vm->mmio, e);
 }
 
 static int get_cpuid(struct vm *vm, struct err *e)
@@ -339,7 +346,7 @@ int vm_run(struct vm *vm, struct err *e)
 {
 	int status;
 
-	if (console_start(&vm->con, e))
+	if (console_start(&vm->con, e) || virtio_vm_start(&vm->virtio, e))
 		return -1;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (vcpu_start(&vm->vcpus[i], e)) {
@@ -360,6 +367,7 @@ int vm_run(struct vm *vm, struct err *e)
 		}
 	}
 	console_stop(&vm->con);
+	virtio_vm_stop(&vm->virtio);
 	return status;
 }
 
@@ -376,6 +384,9 @@ void vm_destroy(struct vm *vm)
 		debug_port_destroy(&vm->dbg);
 		vm->devices_ready = false;
 	}
+	virtio_vm_destroy(&vm->virtio);
+	free(vm->cmdline);
+	vm->cmdline = NULL;
 	free(vm->cpuid);
 	vm->cpuid = NULL;
 	free_inputs(vm);

@@ -22,6 +22,7 @@
 #include "i8042.h"
 #include "loader.h"
 #include "uart.h"
+#include "virtio_vm.h"
 
 struct vm;
 
@@ -50,6 +51,8 @@ struct vm {
 	struct acpi_pm pm;
 	struct debug_port dbg;
 	struct console con;
+	struct virtio_vm virtio;
+	char *cmdline;			/* cfg.cmdline + the virtio devices */
 	bool devices_ready;
 	struct kvm_cpuid2 *cpuid;
 	struct vcpu vcpus[CLI_MAX_CPUS];

@@ -74,7 +74,7 @@ static void expect_error(const char *needle, ...)
 {
 	struct vm_config c;
 	struct err e;
-	char *argv[16];
+	char *argv[32];
 	int argc = 0;
 	va_list ap;
 	char *a;
@@ -82,7 +82,7 @@ static void expect_error(const char *needle, ...)
 
 	argv[argc++] = "tptvmm";
 	va_start(ap, needle);
-	while ((a = va_arg(ap, char *)) != NULL && argc < 15)
+	while ((a = va_arg(ap, char *)) != NULL && argc < 31)
 		argv[argc++] = a;
 	va_end(ap);
 	argv[argc] = NULL;
@@ -116,6 +116,61 @@ START_TEST(bad_input_gets_one_line_errors)
 }
 END_TEST
 
+START_TEST(virtio_device_options)
+{
+	struct vm_config c;
+	struct err e;
+
+	ck_assert_int_eq(parse(&c, &e, "--kernel", "k", "--disk", "root.img",
+			       "--disk", "/data/b.raw,ro", "--net", "tap=tap0",
+			       "--net", "mac=02:00:00:AA:bb:01,tap=tpt1", "--rng", NULL), CLI_RUN);
+	ck_assert_uint_eq(c.nr_disks, 2);
+	ck_assert_str_eq(c.disks[0].path, "root.img");
+	ck_assert(!c.disks[0].ro);
+	ck_assert_str_eq(c.disks[1].path, "/data/b.raw");
+	ck_assert(c.disks[1].ro);
+	ck_assert_uint_eq(c.nr_nets, 2);
+	ck_assert_str_eq(c.nets[0].tap, "tap0");
+	ck_assert(!c.nets[0].has_mac);
+	ck_assert_str_eq(c.nets[1].tap, "tpt1");
+	ck_assert(c.nets[1].has_mac);
+	ck_assert_uint_eq(c.nets[1].mac[3], 0xaa);
+	ck_assert_uint_eq(c.nets[1].mac[4], 0xbb);
+	ck_assert_uint_eq(c.nets[1].mac[5], 0x01);
+	ck_assert(c.rng);
+	ck_assert_int_eq(parse(&c, &e, "--kernel", "k", NULL), CLI_RUN);
+	ck_assert_uint_eq(c.nr_disks + c.nr_nets, 0);
+	ck_assert(!c.rng);
+}
+END_TEST
+
+START_TEST(virtio_device_errors)
+{
+	expect_error("no path", "--kernel", "k", "--disk", ",ro", NULL);
+	expect_error("no path", "--kernel", "k", "--disk", "", NULL);
+	expect_error("only 'ro'", "--kernel", "k", "--disk", "a.img,rw", NULL);
+	expect_error("only 'ro'", "--kernel", "k", "--disk", "a.img,ro,ro", NULL);
+	expect_error("names no tap", "--kernel", "k", "--net", "mac=02:00:00:00:00:01", NULL);
+	expect_error("names no tap", "--kernel", "k", "--net", "", NULL);
+	expect_error("1 to 15 characters", "--kernel", "k", "--net", "tap=", NULL);
+	expect_error("1 to 15 characters", "--kernel", "k", "--net", "tap=abcdefghijklmnop", NULL);
+	expect_error("unicast MAC", "--kernel", "k", "--net", "tap=t,mac=01:00:5e:00:00:01", NULL);
+	expect_error("unicast MAC", "--kernel", "k", "--net", "tap=t,mac=02:00:00:00:00", NULL);
+	expect_error("unicast MAC", "--kernel", "k", "--net", "tap=t,mac=02-00-00-00-00-01", NULL);
+	expect_error("unicast MAC", "--kernel", "k", "--net", "tap=t,mac=0x:00:00:00:00:01", NULL);
+	expect_error("unknown item", "--kernel", "k", "--net", "tap=t,vhost=on", NULL);
+	expect_error("need --kernel", "--raw", "r", "--rng", NULL);
+	expect_error("at most 4 network", "--kernel", "k", "--net", "tap=a", "--net", "tap=b",
+		     "--net", "tap=c", "--net", "tap=d", "--net", "tap=e", NULL);
+	expect_error("at most 8 virtio", "--kernel", "k", "--disk", "1", "--disk", "2",
+		     "--disk", "3", "--disk", "4", "--disk", "5", "--disk", "6",
+		     "--disk", "7", "--disk", "8", "--rng", NULL);
+	expect_error("at most 8 disks", "--kernel", "k", "--disk", "1", "--disk", "2",
+		     "--disk", "3", "--disk", "4", "--disk", "5", "--disk", "6",
+		     "--disk", "7", "--disk", "8", "--disk", "9", NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -124,6 +179,8 @@ static Suite *suite(void)
 	tcase_add_test(t, defaults_and_values);
 	tcase_add_test(t, help_and_version);
 	tcase_add_test(t, bad_input_gets_one_line_errors);
+	tcase_add_test(t, virtio_device_options);
+	tcase_add_test(t, virtio_device_errors);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-blk on a raw image file or block device: read, write, flush and
+ * get-id, served in order on the I/O thread. A write is in the host file
+ * (pwritev returned) before its completion is pushed, and a flush is
+ * fdatasync'd before its completion, so what the guest was told is
+ * flushed survives a host crash. Requests past the end of the image,
+ * not in whole sectors, or with too-short headers fail with IOERR.
+ */
+#ifndef TPTVMM_VIRTIO_BLK_H
+#define TPTVMM_VIRTIO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "guest_mem.h"
+#include "virtio_mmio.h"
+
+#define VIRTIO_ID_BLOCK		2
+#define VIRTIO_BLK_ID_BYTES	20
+
+/* Request types and status values (virtio 1.x, 5.2.6). */
+#define VIRTIO_BLK_T_IN		0
+#define VIRTIO_BLK_T_OUT	1
+#define VIRTIO_BLK_T_FLUSH	4
+#define VIRTIO_BLK_T_GET_ID	8
+#define VIRTIO_BLK_S_OK		0
+#define VIRTIO_BLK_S_IOERR	1
+#define VIRTIO_BLK_S_UNSUPP	2
+
+struct virtio_blk_stats {
+	unsigned long reads, writes, flushes, get_ids;
+	unsigned long long bytes_read, bytes_written;
+	unsigned long errors;		/* requests completed with IOERR/UNSUPP */
+};
+
+struct virtio_blk {
+	struct virtio_mmio t;
+	int fd;
+	bool ro;
+	uint64_t sectors;		/* capacity in 512-byte sectors */
+	char id[VIRTIO_BLK_ID_BYTES];
+	uint8_t config[24];
+	struct virtio_blk_stats st;
+};
+
+/* Opens @path (read-only if @ro) and sets up the device (not yet on a bus). */
+int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
+		    const struct guest_mem *mem, struct err *e);
+void virtio_blk_destroy(struct virtio_blk *b);
+
+#endif

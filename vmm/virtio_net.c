@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+#include "virtio_net.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define NET_QUEUE_SIZE		256
+#define NET_RXQ			0
+#define NET_TXQ			1
+#define VIRTIO_NET_F_MAC	(1ULL << 5)
+
+static void net_config_read(void *dev, uint32_t off, void *out, uint32_t len)
+{
+	memcpy(out, ((struct virtio_net *)dev)->config + off, len);
+}
+
+static void poll_tap(struct virtio_net *n, bool on)
+{
+	if (n->io && n->tap_polled != on && !iothread_mod(n->io, &n->tap_h, on ? EPOLLIN : 0))
+		n->tap_polled = on;
+}
+
+/* Moves the frame in rx_buf into the next receive chain; false if none. */
+static bool deliver(struct virtio_net *n)
+{
+	struct virtq_chain c;
+	uint32_t epoch;
+	size_t done;
+	struct err e;
+
+	if (virtio_mmio_pop(&n->t, NET_RXQ, &c, &epoch, &e) != 1)
+		return false;
+	done = virtq_write(n->t.mem, &c, 0, n->rx_buf, n->rx_len);
+	if (done < n->rx_len)
+		n->st.rx_truncated++;
+	n->st.rx_packets++;
+	n->st.rx_bytes += n->rx_len - VIRTIO_NET_HDR_LEN;
+	n->rx_len = 0;
+	virtio_mmio_push(&n->t, NET_RXQ, c.head, (uint32_t)done, epoch);
+	return true;
+}
+
+void virtio_net_rx(struct virtio_net *n)
+{
+	for (;;) {
+		if (!n->rx_len) {
+			ssize_t r = read(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < VIRTIO_NET_HDR_LEN)
+				break;	/* EAGAIN, error, or a runt: nothing to give */
+			/* The tap writes 10 header bytes; num_buffers is ours. */
+			n->rx_buf[10] = 1;
+			n->rx_buf[11] = 0;
+			n->rx_len = (size_t)r;
+		}
+		if (!deliver(n)) {
+			n->st.rx_stalls++;
+			poll_tap(n, false);	/* until the guest posts buffers */
+			return;
+		}
+	}
+	poll_tap(n, true);
+}
+
+static void net_tx(struct virtio_net *n)
+{
+	struct virtq_chain c;
+	uint32_t epoch;
+	struct err e;
+
+	while (virtio_mmio_pop(&n->t, NET_TXQ, &c, &epoch, &e) == 1) {
+		uint64_t len = c.readable_len;
+
+		if (len < VIRTIO_NET_HDR_LEN || len > sizeof(n->tx_buf)) {
+			n->st.tx_dropped++;
+		} else {
+			ssize_t w;
+
+			/* Copied once; no offloads were offered: send a zero header. */
+			virtq_read(n->t.mem, &c, 0, n->tx_buf, (size_t)len);
+			memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
+			do {
+				w = write(n->tap_fd, n->tx_buf, (size_t)len);
+			} while (w < 0 && errno == EINTR);
+			if (w == (ssize_t)len) {
+				n->st.tx_packets++;
+				n->st.tx_bytes += len - VIRTIO_NET_HDR_LEN;
+			} else {
+				n->st.tx_dropped++;
+			}
+		}
+		virtio_mmio_push(&n->t, NET_TXQ, c.head, 0, epoch);
+	}
+}
+
+static void net_notify(void *dev, struct virtio_mmio *t, unsigned int q)
+{
+	struct virtio_net *n = dev;
+
+	(void)t;
+	if (q == NET_TXQ)
+		net_tx(n);
+	else
+		virtio_net_rx(n);	/* new receive buffers */
+}
+
+static void tap_ready(void *opaque, uint32_t events)
+{
+	(void)events;
+	virtio_net_rx(opaque);
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.device_id = VIRTIO_ID_NET,
+	.features = VIRTIO_NET_F_MAC,
+	.num_queues = 2,
+	.queue_max = NET_QUEUE_SIZE,
+	.config_len = 6,
+	.config_read = net_config_read,
+	.notify = net_notify,
+};
+
+int virtio_net_open_tap(const char *name, struct err *e)
+{
+	struct ifreq ifr;
+	int fd, hdr = VIRTIO_NET_HDR_LEN;
+
+	if (!*name || strlen(name) >= IFNAMSIZ)
+		return err_set(e, "--net tap=%s: interface names have 1 to %d characters",
+			       name, IFNAMSIZ - 1);
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(e, errno, "--net tap=%s: cannot open /dev/net/tun (load the tun module)",
+				 name);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		int saved = errno;
+
+		close(fd);
+		if (saved == EPERM)
+			return err_set(e, "--net tap=%s: not permitted: create it first with 'ip tuntap add dev %s mode tap user %s' (or run as root)",
+				       name, name, getenv("USER") ? getenv("USER") : "$USER");
+		return err_errno(e, saved, "--net tap=%s: TUNSETIFF", name);
+	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr)) {
+		int saved = errno;
+
+		close(fd);
+		return err_errno(e, saved, "--net tap=%s: TUNSETVNETHDRSZ", name);
+	}
+	return fd;
+}
+
+int virtio_net_init(struct virtio_net *n, int tap_fd, const uint8_t mac[6],
+		    const struct guest_mem *mem, struct err *e)
+{
+	memset(n, 0, sizeof(*n));
+	n->tap_fd = tap_fd;
+	memcpy(n->config, mac, 6);
+	n->tap_h.fn = tap_ready;
+	n->tap_h.opaque = n;
+	n->tap_h.fd = tap_fd;
+	if (virtio_mmio_init(&n->t, &net_ops, n, mem))
+		return err_set(e, "virtio-net: transport");
+	return 0;
+}
+
+int virtio_net_attach(struct virtio_net *n, struct iothread *io, struct err *e)
+{
+	if (iothread_add(io, &n->tap_h, EPOLLIN, e))
+		return -1;
+	n->io = io;
+	n->tap_polled = true;
+	return 0;
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+	if (n->tap_fd >= 0)
+		close(n->tap_fd);
+	n->tap_fd = -1;
+	virtio_mmio_destroy(&n->t);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int virtio_net_parse_mac(const char *s, uint8_t mac[6])
+{
+	if (strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return mac[0] & 1 ? -1 : 0;	/* multicast bit: not a station address */
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include "virtio_vm.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define QUEUE_NOTIFY_OFF	0x050
+
+/* ISA IRQs nothing else uses: COM1 is 4, the ACPI SCI 9, the PIT 0. */
+static const unsigned char free_irqs[CLI_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+
+unsigned int virtio_vm_irq(unsigned int i)
+{
+	return i < CLI_MAX_VIRTIO ? free_irqs[i] : 0;
+}
+
+static void add_slot(struct virtio_vm *v, struct virtio_mmio *t, const char *name)
+{
+	struct virtio_slot *s = &v->slot[v->nr];
+
+	s->t = t;
+	s->name = name;
+	s->base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_STRIDE * v->nr;
+	s->irq = virtio_vm_irq(v->nr);
+	v->nr++;
+}
+
+int virtio_vm_create(struct virtio_vm *v, const struct vm_config *cfg,
+		     const struct guest_mem *mem, struct err *e)
+{
+	memset(v, 0, sizeof(*v));
+	for (unsigned int i = 0; i < cfg->nr_disks; i++) {
+		if (virtio_blk_init(&v->blk[i], cfg->disks[i].path, cfg->disks[i].ro, mem, e))
+			return -1;
+		v->nr_blk++;
+		add_slot(v, &v->blk[i].t, "virtio-blk");
+	}
+	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
+		const struct net_cfg *nc = &cfg->nets[i];
+		uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x54, 0x50, (uint8_t)(0x10 + i) };
+		int fd;
+
+		if (nc->has_mac)
+			memcpy(mac, nc->mac, 6);
+		v->net[i] = calloc(1, sizeof(*v->net[i]));
+		if (!v->net[i])
+			return err_set(e, "out of memory for --net");
+		fd = virtio_net_open_tap(nc->tap, e);
+		if (fd < 0 || virtio_net_init(v->net[i], fd, mac, mem, e)) {
+			if (fd >= 0)
+				close(fd);
+			free(v->net[i]);
+			v->net[i] = NULL;
+			return -1;
+		}
+		v->nr_net++;
+		add_slot(v, &v->net[i]->t, "virtio-net");
+	}
+	if (cfg->rng) {
+		if (virtio_rng_init(&v->rng, mem, e))
+			return -1;
+		v->has_rng = true;
+		add_slot(v, &v->rng.t, "virtio-rng");
+	}
+	return 0;
+}
+
+int virtio_vm_cmdline(const struct virtio_vm *v, char *cmdline, size_t size, struct err *e)
+{
+	size_t len = strlen(cmdline);
+
+	for (unsigned int i = 0; i < v->nr; i++) {
+		int n = snprintf(cmdline + len, size - len, " virtio_mmio.device=%u@0x%llx:%u",
+				 VIRTIO_MMIO_SIZE, (unsigned long long)v->slot[i].base,
+				 v->slot[i].irq);
+
+		if (n < 0 || (size_t)n >= size - len)
+			return err_set(e, "kernel command line too long for the virtio devices");
+		len += (size_t)n;
+	}
+	return 0;
+}
+
+static void mmio_access(void *opaque, uint64_t off, uint8_t *data, unsigned int size,
+			bool is_write)
+{
+	if (is_write)
+		virtio_mmio_write(opaque, off, data, size);
+	else
+		virtio_mmio_read(opaque, off, data, size);
+}
+
+static void kick_ready(void *opaque, uint32_t events)
+{
+	struct virtio_kick *k = opaque;
+
+	(void)events;
+	if (eventfd_drain(k->h.fd) && k->t->ops->notify)
+		k->t->ops->notify(k->t->dev, k->t, k->q);
+}
+
+static int new_eventfd(int *fd, const char *what, struct err *e)
+{
+	*fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (*fd < 0)
+		return err_errno(e, errno, "eventfd for %s", what);
+	return 0;
+}
+
+static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,
+		       struct bus *mmio, struct err *e)
+{
+	struct virtio_mmio *t = s->t;
+	struct kvm_irqfd irqfd = { .gsi = s->irq };
+
+	if (bus_register(mmio, s->base, VIRTIO_MMIO_SIZE, mmio_access, t, s->name, e))
+		return -1;
+	if (new_eventfd(&t->irq_fd, s->name, e))
+		return -1;
+	irqfd.fd = (uint32_t)t->irq_fd;
+	if (ioctl(vm_fd, KVM_IRQFD, &irqfd))
+		return err_errno(e, errno, "KVM_IRQFD for %s (IRQ %u)", s->name, s->irq);
+	for (unsigned int q = 0; q < t->ops->num_queues; q++) {
+		struct virtio_kick *k = &s->kick[q];
+		struct kvm_ioeventfd io = {
+			.datamatch = q,
+			.addr = s->base + QUEUE_NOTIFY_OFF,
+			.len = 4,
+			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		};
+
+		if (new_eventfd(&t->kick_fd[q], s->name, e))
+			return -1;
+		io.fd = t->kick_fd[q];
+		if (ioctl(vm_fd, KVM_IOEVENTFD, &io))
+			return err_errno(e, errno, "KVM_IOEVENTFD for %s queue %u", s->name, q);
+		k->t = t;
+		k->q = q;
+		k->h.fn = kick_ready;
+		k->h.opaque = k;
+		k->h.fd = t->kick_fd[q];
+		if (iothread_add(&v->io, &k->h, EPOLLIN, e))
+			return -1;
+	}
+	return 0;
+}
+
+int virtio_vm_attach(struct virtio_vm *v, int vm_fd, struct bus *mmio, struct err *e)
+{
+	if (!v->nr)
+		return 0;
+	if (iothread_init(&v->io, e))
+		return -1;
+	v->io_ready = true;
+	for (unsigned int i = 0; i < v->nr; i++)
+		if (attach_slot(v, &v->slot[i], vm_fd, mmio, e))
+			return -1;
+	for (unsigned int i = 0; i < v->nr_net; i++)
+		if (virtio_net_attach(v->net[i], &v->io, e))
+			return -1;
+	return 0;
+}
+
+int virtio_vm_start(struct virtio_vm *v, struct err *e)
+{
+	return v->io_ready ? iothread_start(&v->io, e) : 0;
+}
+
+void virtio_vm_stop(struct virtio_vm *v)
+{
+	if (v->io_ready)
+		iothread_destroy(&v->io);
+	v->io_ready = false;
+}
+
+void virtio_vm_print_stats(const struct virtio_vm *v, FILE *out)
+{
+	for (unsigned int i = 0; i < v->nr_blk; i++) {
+		const struct virtio_blk *b = &v->blk[i];
+
+		fprintf(out, "tptvmm: virtio-blk %u: reads=%lu writes=%lu flushes=%lu read_bytes=%llu written_bytes=%llu errors=%lu broken_requests=%lu interrupts=%lu\n",
+			i, b->st.reads, b->st.writes, b->st.flushes, b->st.bytes_read,
+			b->st.bytes_written, b->st.errors, b->t.broken_requests, b->t.interrupts);
+	}
+	for (unsigned int i = 0; i < v->nr_net; i++) {
+		const struct virtio_net *n = v->net[i];
+
+		fprintf(out, "tptvmm: virtio-net %u: rx_packets=%lu tx_packets=%lu rx_bytes=%llu tx_bytes=%llu rx_truncated=%lu tx_dropped=%lu rx_stalls=%lu broken_requests=%lu interrupts=%lu\n",
+			i, n->st.rx_packets, n->st.tx_packets, n->st.rx_bytes, n->st.tx_bytes,
+			n->st.rx_truncated, n->st.tx_dropped, n->st.rx_stalls,
+			n->t.broken_requests, n->t.interrupts);
+	}
+	if (v->has_rng)
+		fprintf(out, "tptvmm: virtio-rng: requests=%lu bytes=%llu broken_requests=%lu\n",
+			v->rng.requests, v->rng.bytes, v->rng.t.broken_requests);
+}
+
+static void close_fds(struct virtio_mmio *t)
+{
+	if (t->irq_fd >= 0)
+		close(t->irq_fd);
+	t->irq_fd = -1;
+	for (unsigned int q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
+		if (t->kick_fd[q] >= 0)
+			close(t->kick_fd[q]);
+		t->kick_fd[q] = -1;
+	}
+}
+
+void virtio_vm_destroy(struct virtio_vm *v)
+{
+	/* The I/O thread goes first: nothing may serve a queue after this. */
+	virtio_vm_stop(v);
+	for (unsigned int i = 0; i < v->nr; i++)
+		close_fds(v->slot[i].t);
+	for (unsigned int i = 0; i < v->nr_blk; i++)
+		virtio_blk_destroy(&v->blk[i]);
+	for (unsigned int i = 0; i < v->nr_net; i++) {
+		virtio_net_destroy(v->net[i]);
+		free(v->net[i]);
+		v->net[i] = NULL;
+	}
+	if (v->has_rng)
+		virtio_rng_destroy(&v->rng);
+	v->nr = v->nr_blk = v->nr_net = 0;
+	v->has_rng = false;
+}
