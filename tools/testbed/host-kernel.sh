@@ -1,12 +1,20 @@
 #!/bin/sh
 # Makes the pinned Debian cloud kernel (the L1 host of the test bed, and the
 # default L2 guest kernel until guest_kernel/ builds its own) available in
-# the cache: $HOST_DIR/vmlinuz and $HOST_DIR/modules/{irqbypass,kvm,kvm-amd}.ko
+# the cache: $HOST_DIR/vmlinuz and $HOST_DIR/modules/*.ko: the KVM modules,
+# and tun and loop for the virtio tests (tap networking, mounting images).
 # Prints $HOST_DIR. Downloads once; later runs reuse the cache.
 set -eu
 . "$(dirname "$0")/common.sh"
+MODS="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel
+drivers/net/tun drivers/block/loop"
 
-if [ -f "$HOST_DIR/.complete" ]; then
+complete=1
+[ -f "$HOST_DIR/.complete" ] || complete=0
+for m in $MODS; do
+	[ -f "$HOST_DIR/modules/$(basename "$m").ko" ] || complete=0
+done
+if [ $complete = 1 ]; then
 	echo "$HOST_DIR"
 	exit 0
 fi
@@ -19,7 +27,7 @@ dpkg-deb -x "$deb" "$HOST_DIR.tmp/x"
 cp "$HOST_DIR.tmp/x/boot/vmlinuz-$HOST_KVER" "$HOST_DIR.tmp/vmlinuz"
 cp "$HOST_DIR.tmp/x/boot/config-$HOST_KVER" "$HOST_DIR.tmp/config"
 mdir="$HOST_DIR.tmp/x/lib/modules/$HOST_KVER/kernel"
-for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel; do
+for m in $MODS; do
 	xz -dc "$mdir/$m.ko.xz" > "$HOST_DIR.tmp/modules/$(basename "$m").ko"
 done
 rm -rf "$HOST_DIR.tmp/x" "$HOST_DIR"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prints SRC=DST specs for mkinitramfs.sh that put the host's
 # qemu-system-x86_64 (with its shared libraries and the firmware it needs
-# for -M pc with -kernel) into an L1 image, so L1 can run the same L2 under
+# for -M pc and -M microvm with -kernel) into an L1 image, so L1 can run the same L2 under
 # QEMU+KVM for comparison with tptvmm. Inside L1: /usr/bin/qemu-system-x86_64
 # with -L /testbed/qemu-data.
 set -eu
@@ -12,7 +12,7 @@ ldd "$q" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}' | sort -u | while read
 	real=$(readlink -f "$lib")
 	echo "$real=$lib"
 done
-for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin; do
+for f in bios-256k.bin linuxboot_dma.bin kvmvapic.bin bios-microvm.bin qboot.rom; do
 	src=
 	for d in /usr/share/qemu /usr/share/seabios; do
 		[ -f "$d/$f" ] && { src=$(readlink -f "$d/$f"); break; }
