@@ -126,7 +126,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 	return written + 1;
 }
 
-static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
+static void blk_serve(void *dev, struct virtio_mmio *t, unsigned int q)
 {
 	struct virtio_blk *b = dev;
 	struct virtq_chain c;
@@ -135,6 +135,12 @@ static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 
 	while (virtio_mmio_pop(t, q, &c, &epoch, &e) == 1)
 		virtio_mmio_push(t, q, c.head, blk_request(b, &c), epoch);
+}
+
+static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
+{
+	(void)dev;
+	virtio_mmio_drain(t, q, blk_serve);
 }
 
 static const struct virtio_dev_ops blk_ops = {

@@ -340,6 +340,26 @@ int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
 	return r;
 }
 
+void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
+		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q))
+{
+	bool again;
+
+	if (q >= t->ops->num_queues)
+		return;
+	do {
+		pthread_mutex_lock(&t->lock);
+		if (t->status & VIRTIO_STATUS_DRIVER_OK)
+			virtq_notify_off(&t->vq[q], t->mem);
+		pthread_mutex_unlock(&t->lock);
+		serve(t->dev, t, q);
+		pthread_mutex_lock(&t->lock);
+		again = (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+			virtq_notify_on(&t->vq[q], t->mem);
+		pthread_mutex_unlock(&t->lock);
+	} while (again);
+}
+
 void virtio_mmio_signal_used(struct virtio_mmio *t)
 {
 	raise_int(t, VIRTIO_INT_USED_RING, 0);

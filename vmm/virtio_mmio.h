@@ -97,6 +97,14 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c
  */
 int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
 		     uint32_t written, uint32_t epoch);
+/*
+ * Device side: serves queue @q until it is empty, with the driver's
+ * notifications suppressed meanwhile: calls @serve(dev, t, q), which pops
+ * until virtio_mmio_pop says nothing is pending, again while buffers
+ * arrived as notifications came back on.
+ */
+void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
+		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q));
 /* Device side: raise VIRTIO_INT_USED_RING (after pushing to a queue). */
 void virtio_mmio_signal_used(struct virtio_mmio *t);
 /* Device side: a queue broke while processing; ask the driver to reset. */

@@ -72,12 +72,15 @@ void virtio_net_rx(struct virtio_net *n)
 	poll_tap(n, true);
 }
 
-static void net_tx(struct virtio_net *n)
+static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
 {
+	struct virtio_net *n = dev;
 	struct virtq_chain c;
 	uint32_t epoch;
 	struct err e;
 
+	(void)t;
+	(void)q;
 	while (virtio_mmio_pop(&n->t, NET_TXQ, &c, &epoch, &e) == 1) {
 		uint64_t len = c.readable_len;
 
@@ -107,9 +110,8 @@ static void net_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 {
 	struct virtio_net *n = dev;
 
-	(void)t;
 	if (q == NET_TXQ)
-		net_tx(n);
+		virtio_mmio_drain(t, q, net_tx);
 	else
 		virtio_net_rx(n);	/* new receive buffers */
 }

@@ -213,6 +213,35 @@ int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head,
 	return 0;
 }
 
+static void set_used_flags(struct virtq *q, const struct guest_mem *mem, uint16_t flags)
+{
+	uint8_t *used;
+
+	if (!q->ready || q->broken)
+		return;
+	used = guest_ptr(mem, q->used_gpa, used_bytes(q));	/* checked at activation */
+	flags = htole16(flags);
+	memcpy(used, &flags, 2);
+}
+
+void virtq_notify_off(struct virtq *q, const struct guest_mem *mem)
+{
+	set_used_flags(q, mem, 1);	/* VRING_USED_F_NO_NOTIFY */
+}
+
+bool virtq_notify_on(struct virtq *q, const struct guest_mem *mem)
+{
+	const uint8_t *avail;
+
+	set_used_flags(q, mem, 0);
+	if (!q->ready || q->broken)
+		return false;
+	/* The flag must be visible before we look at the index again. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	avail = guest_ptr(mem, q->avail_gpa, avail_bytes(q));
+	return load16(avail + 2) != q->last_avail;
+}
+
 unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
 		       bool writable, uint64_t skip, uint64_t max, struct iovec *iov)
 {

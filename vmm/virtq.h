@@ -62,6 +62,14 @@ int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head,
 	       uint32_t written, struct err *e);
 
 /*
+ * Notification suppression (VRING_USED_F_NO_NOTIFY): while a device drains
+ * a queue it asks the driver not to notify; virtq_notify_on turns that off
+ * again and returns true if buffers arrived meanwhile (drain again then).
+ */
+void virtq_notify_off(struct virtq *q, const struct guest_mem *mem);
+bool virtq_notify_on(struct virtq *q, const struct guest_mem *mem);
+
+/*
  * Device helpers over a popped chain (its buffers were checked at pop).
  * virtq_iov: host iovecs for the readable (@writable false) or writable
  * buffers, skipping the first @skip bytes of that part and taking at most

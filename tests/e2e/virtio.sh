@@ -5,7 +5,7 @@
 #    mounts the same image and finds the same bytes. A read-only raw disk
 #    reads back what L1 put there and refuses writes.
 #  - virtio-net: L1 makes tap0 (10.0.2.1); L2 (10.0.2.2) answers L1's ping
-#    and serves an 8 MiB file that L1 fetches with wget; L2 fetches one
+#    and serves a 32 MiB file that L1 fetches with wget; L2 fetches one
 #    from L1. Both files must arrive intact.
 #  - virtio-rng: /dev/hwrng in L2 is the virtio device and gives data.
 # Then the same L2 runs under QEMU+KVM (-M microvm, its virtio-mmio
@@ -21,9 +21,9 @@ command -v mkfs.ext4 >/dev/null || { echo "mkfs.ext4 missing (tools/setup.sh ins
 hostdir=$("$tb/host-kernel.sh")
 l2kernel=$("$src/tools/build-guest-kernel.sh")
 rm -f "$work/disk.img"
-truncate -s 64M "$work/disk.img"
+truncate -s 128M "$work/disk.img"
 mkfs.ext4 -q -F "$work/disk.img"
-head -c 16777216 /dev/urandom > "$work/data.img"
+head -c 67108864 /dev/urandom > "$work/data.img"
 ro_md5=$(md5sum < "$work/data.img" | cut -c1-32)
 cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
@@ -33,7 +33,7 @@ insmod /lib/modules/tun.ko && insmod /lib/modules/loop.ko || exit 1
 tunctl -t tap0 >/dev/null || exit 1
 ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || exit 1
 mkdir -p /tmp/www
-dd if=/dev/urandom of=/tmp/www/big bs=1M count=8 2>/dev/null
+dd if=/dev/urandom of=/tmp/www/big bs=1M count=32 2>/dev/null
 echo "L1-SERVE md5=$(md5sum < /tmp/www/big | cut -c1-32)"
 httpd -p 10.0.2.1:8080 -h /tmp/www || exit 1
 # L1's side of the network test while an L2 runs: wait for L2 to answer
@@ -129,8 +129,8 @@ check "virtio-rng feeds /dev/hwrng" "$(yes_if grep -q '^VIRTIO-RNG ok' "$r")"
 check "the read-only disk reads back L1's bytes" "$(yes_if same "$(field VIRTIO-RO md5)" "$ro_md5")"
 check "the file L2 wrote on ext4 is in the image L1 mounts" \
 	"$(yes_if same "$(field VIRTIO-FILE md5)" "$(field L1-FILE md5)")"
-check "L1 sees L2's text file and its 16 MiB file" \
-	"$(yes_if grep -q '^L1-FILE .*hello=written_by_L2_over_virtio-blk zero_bytes=16777216' "$r")"
+check "L1 sees L2's text file and its 32 MiB file" \
+	"$(yes_if grep -q '^L1-FILE .*hello=written_by_L2_over_virtio-blk zero_bytes=33554432' "$r")"
 check "L2 answers L1's ping" "$(yes_if grep -q '^L1-PING ok' "$r")"
 check "L1 answers L2's ping" "$(yes_if grep -q '^VIRTIO-PING ok' "$r")"
 check "L1 got L2's file intact over TCP" "$(yes_if same "$(field VIRTIO-SERVE md5)" "$(field VIRTIO-L1 md5)")"
@@ -141,9 +141,9 @@ check "the guest's flushes reached tptvmm" "$(yes_if grep -q 'virtio-blk 0: .*fl
 mbs() { awk -v b="$1" -v cs="$2" 'BEGIN { if (cs > 0) printf "%.2f", b / 1048576 / (cs / 100); else print "n/a" }'; }
 tput() { # PREFIX: blk_read blk_write net_l2_to_l1 net_l1_to_l2
 	echo "$(mbs "$(field "${1}VIRTIO-RO" bytes)" "$(field "${1}VIRTIO-RO" read_cs)")" \
-	     "$(mbs 16777216 "$(field "${1}VIRTIO-FILE" write_cs)")" \
-	     "$(mbs 8388608 "$(field "${1}VIRTIO-L1" cs)")" \
-	     "$(mbs 8388608 "$(field "${1}VIRTIO-RX" cs)")"
+	     "$(mbs 33554432 "$(field "${1}VIRTIO-FILE" write_cs)")" \
+	     "$(mbs 33554432 "$(field "${1}VIRTIO-L1" cs)")" \
+	     "$(mbs 33554432 "$(field "${1}VIRTIO-RX" cs)")"
 }
 set -- $(tput "")
 echo "THROUGHPUT tptvmm blk_read_MBps=$1 blk_write_fsync_MBps=$2 net_l2_to_l1_MBps=$3 net_l1_to_l2_MBps=$4 (emulated)" | tee -a "$r"

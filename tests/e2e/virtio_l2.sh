@@ -38,15 +38,15 @@ mount -t ext4 /dev/$rw /mnt || fail "mount /dev/$rw"
 cp /tmp/rand /mnt/random.bin || fail "write random.bin"
 echo "written by L2 over virtio-blk" > /mnt/hello.txt
 t0=$(now_cs)
-dd if=/dev/zero of=/mnt/zero.bin bs=1M count=16 conv=fsync 2>/dev/null || fail "write zero.bin"
+dd if=/dev/zero of=/mnt/zero.bin bs=1M count=32 conv=fsync 2>/dev/null || fail "write zero.bin"
 t1=$(now_cs)
 sync
-echo "VIRTIO-FILE md5=$(md5sum < /mnt/random.bin | cut -c1-32) write_bytes=16777216 write_cs=$((t1 - t0))"
+echo "VIRTIO-FILE md5=$(md5sum < /mnt/random.bin | cut -c1-32) write_bytes=33554432 write_cs=$((t1 - t0))"
 umount /mnt || fail "umount"
 
 # Network: serve a file to L1, fetch one from L1, then hear L1's report.
 mkdir -p /www
-dd if=/dev/urandom of=/www/big bs=1M count=8 2>/dev/null
+dd if=/dev/urandom of=/www/big bs=1M count=32 2>/dev/null
 echo "VIRTIO-SERVE md5=$(md5sum < /www/big | cut -c1-32)"
 httpd -p 80 -h /www || fail "httpd"
 ip link set eth0 up || fail "no eth0"

@@ -274,6 +274,13 @@ START_TEST(blk_write_flush_read_back)
 	ck_assert_mem_eq(guest_ptr(&mem, BUF_GPA, sizeof(pat)), pat, sizeof(pat));
 	ck_assert_uint_eq(blk.st.writes, 1);
 	ck_assert_uint_eq(blk.st.reads, 1);
+	/* Notifications were suppressed while serving, and are back on. */
+	{
+		uint16_t flags;
+
+		guest_read(&mem, bd->ring + 0x2000, &flags, 2);
+		ck_assert_uint_eq(flags, 0);
+	}
 	ck_assert_uint_eq(blk.st.flushes, 1);
 	ck_assert_uint_eq(blk.st.errors, 0);
 	/* The last sector is reachable, the one after it is not. */
