@@ -15,7 +15,19 @@
 #define NET_QUEUE_SIZE		256
 #define NET_RXQ			0
 #define NET_TXQ			1
+#define VIRTIO_NET_F_CSUM	(1ULL << 0)
+#define VIRTIO_NET_F_GUEST_CSUM	(1ULL << 1)
 #define VIRTIO_NET_F_MAC	(1ULL << 5)
+#define VIRTIO_NET_F_GUEST_TSO4	(1ULL << 7)
+#define VIRTIO_NET_F_GUEST_TSO6	(1ULL << 8)
+#define VIRTIO_NET_F_GUEST_ECN	(1ULL << 9)
+#define VIRTIO_NET_F_HOST_TSO4	(1ULL << 11)
+#define VIRTIO_NET_F_HOST_TSO6	(1ULL << 12)
+#define VIRTIO_NET_F_HOST_ECN	(1ULL << 13)
+#define NET_FEATURES	(VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC | \
+			 VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 | \
+			 VIRTIO_NET_F_GUEST_ECN | VIRTIO_NET_F_HOST_TSO4 | \
+			 VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN)
 
 static void net_config_read(void *dev, uint32_t off, void *out, uint32_t len)
 {
@@ -26,6 +38,34 @@ static void poll_tap(struct virtio_net *n, bool on)
 {
 	if (n->io && n->tap_polled != on && !iothread_mod(n->io, &n->tap_h, on ? EPOLLIN : 0))
 		n->tap_polled = on;
+}
+
+/* Takes the features the driver accepted; sets the tap's offloads to match. */
+static void sync_features(struct virtio_net *n)
+{
+	uint64_t f = 0;
+	unsigned int off = 0;
+
+	pthread_mutex_lock(&n->t.lock);
+	if (n->t.status & VIRTIO_STATUS_DRIVER_OK)
+		f = n->t.driver_features;
+	pthread_mutex_unlock(&n->t.lock);
+	if (n->features_known && f == n->features)
+		return;
+	if (f & VIRTIO_NET_F_GUEST_CSUM) {
+		off |= TUN_F_CSUM;
+		if (f & VIRTIO_NET_F_GUEST_TSO4)
+			off |= TUN_F_TSO4;
+		if (f & VIRTIO_NET_F_GUEST_TSO6)
+			off |= TUN_F_TSO6;
+		if ((f & VIRTIO_NET_F_GUEST_ECN) && (off & (TUN_F_TSO4 | TUN_F_TSO6)))
+			off |= TUN_F_TSO_ECN;
+	}
+	/* A plain packet fd (unit tests) has no offloads to set: no harm. */
+	if (ioctl(n->tap_fd, TUNSETOFFLOAD, off) && off)
+		f &= ~(VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6);
+	n->features = f;
+	n->features_known = true;
 }
 
 /* Moves the frame in rx_buf into the next receive chain; false if none. */
@@ -50,6 +90,7 @@ static bool deliver(struct virtio_net *n)
 
 void virtio_net_rx(struct virtio_net *n)
 {
+	sync_features(n);
 	for (;;) {
 		if (!n->rx_len) {
 			ssize_t r = read(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
@@ -81,6 +122,7 @@ static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
 
 	(void)t;
 	(void)q;
+	sync_features(n);
 	while (virtio_mmio_pop(&n->t, NET_TXQ, &c, &epoch, &e) == 1) {
 		uint64_t len = c.readable_len;
 
@@ -89,9 +131,11 @@ static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
 		} else {
 			ssize_t w;
 
-			/* Copied once; no offloads were offered: send a zero header. */
+			/* Copied once. The tap checks an offload header; without
+			 * negotiated offloads the guest gets no say in it. */
 			virtq_read(n->t.mem, &c, 0, n->tx_buf, (size_t)len);
-			memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
+			if (!(n->features & VIRTIO_NET_F_CSUM))
+				memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
 			do {
 				w = write(n->tap_fd, n->tx_buf, (size_t)len);
 			} while (w < 0 && errno == EINTR);
@@ -124,7 +168,7 @@ static void tap_ready(void *opaque, uint32_t events)
 
 static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
-	.features = VIRTIO_NET_F_MAC,
+	.features = NET_FEATURES,
 	.num_queues = 2,
 	.queue_max = NET_QUEUE_SIZE,
 	.config_len = 6,

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-net on a tap device (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, 12-byte
- * virtio-net headers), no offloads: queue 0 receives, queue 1 transmits.
+ * virtio-net headers): queue 0 receives, queue 1 transmits. Checksum and
+ * TSO offloads are offered both ways; what the driver accepts is set on
+ * the tap (TUNSETOFFLOAD) for received frames, and a transmitted frame's
+ * header goes to the tap (which validates it) only if the driver
+ * negotiated VIRTIO_NET_F_CSUM, else it is sent zeroed.
  * Frames go through a bounce buffer of the VMM, so a frame the tap gave us
  * waits there (and the tap is not polled) until the guest posts a receive
  * buffer; frames longer than VIRTIO_NET_MAX_FRAME or shorter than a
@@ -20,7 +24,7 @@
 
 #define VIRTIO_ID_NET		1
 #define VIRTIO_NET_HDR_LEN	12	/* struct virtio_net_hdr_v1 */
-#define VIRTIO_NET_MAX_FRAME	(65535 + 14)
+#define VIRTIO_NET_MAX_FRAME	(65536 + 14 + 4)	/* a 64 KiB GSO frame, VLAN tag */
 
 struct virtio_net_stats {
 	unsigned long rx_packets, tx_packets;
@@ -37,6 +41,8 @@ struct virtio_net {
 	struct iothread *io;		/* NULL: not attached (unit tests) */
 	struct io_handler tap_h;
 	bool tap_polled;
+	uint64_t features;		/* what offloads are set up for */
+	bool features_known;
 	size_t rx_len;			/* frame waiting in rx_buf, or 0 */
 	uint8_t rx_buf[VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME];
 	uint8_t tx_buf[VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME];

@@ -25,7 +25,9 @@ truncate -s 128M "$work/disk.img"
 mkfs.ext4 -q -F "$work/disk.img"
 head -c 67108864 /dev/urandom > "$work/data.img"
 ro_md5=$(md5sum < "$work/data.img" | cut -c1-32)
-cat > "$work/run.sh" <<'RUN'
+rounds=${TPT_VIRTIO_ROUNDS:-3}
+case $rounds in ''|*[!0-9]*|0) echo "TPT_VIRTIO_ROUNDS must be a number >= 1" >&2; exit 2 ;; esac
+cat > "$work/run.sh.in" <<'RUN'
 #!/bin/sh
 rc=0
 now_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
@@ -69,40 +71,55 @@ check_image() {
 	fi
 }
 
-cp /testbed/disk.img /tmp/disk.img
 export L2_TIMEOUT=900
-net_peer ""
-sh /testbed/l2-check.sh virtio tptvmm 1 256 debug \
-	--disk /tmp/disk.img --disk /testbed/data.img,ro --net tap=tap0 --rng || rc=1
-kill $peer 2>/dev/null; wait $peer 2>/dev/null
-grep -E '^VIRTIO-' /tmp/l2-virtio.out | tr -d '\r'
-grep -E 'virtio-' /tmp/l2-virtio.err
-check_image "" /tmp/disk.img
-rm -f /tmp/disk.img
-
+tptvmm_round() { # PREFIX of the lines this round prints
+	cp /testbed/disk.img /tmp/disk.img
+	net_peer "$1"
+	sh /testbed/l2-check.sh virtio tptvmm 1 256 debug \
+		--disk /tmp/disk.img --disk /testbed/data.img,ro --net tap=tap0 --rng || rc=1
+	kill $peer 2>/dev/null; wait $peer 2>/dev/null
+	grep -E '^VIRTIO-' /tmp/l2-virtio.out | tr -d '\r' | sed "s/^/$1/"
+	grep -E 'virtio-' /tmp/l2-virtio.err | sed "s/^/$1/"
+	check_image "$1" /tmp/disk.img
+	rm -f /tmp/disk.img
+}
 # The same guest under QEMU+KVM with virtio-mmio (microvm), for ratios.
-cp /testbed/disk.img /tmp/disk-q.img
-net_peer QEMU-
-timeout 900 /usr/bin/qemu-system-x86_64 -L /testbed/qemu-data \
-	-M microvm,acpi=off,x-option-roms=off,rtc=on -accel kvm -cpu host -m 256 -smp 1 \
-	-nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot \
-	-kernel /testbed/l2/bzImage -initrd /testbed/l2/initrd.gz \
-	-append "console=ttyS0 reboot=t panic=-1 quiet loglevel=1" \
-	-drive id=d0,file=/tmp/disk-q.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
-	-drive id=d1,file=/testbed/data.img,format=raw,if=none,readonly=on \
-	-device virtio-blk-device,drive=d1 \
-	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0 \
-	-object rng-random,id=r0,filename=/dev/urandom -device virtio-rng-device,rng=r0 \
-	-device isa-debug-exit,iobase=0x501,iosize=1 \
-	</dev/null >/tmp/l2-qemu.out 2>&1
-echo "QEMU-EXIT status=$? (1: the guest wrote 0 to the debug-exit port)"
-grep -q '^L2-DONE rc=0' /tmp/l2-qemu.out && echo "QEMU-DONE ok"
-kill $peer 2>/dev/null; wait $peer 2>/dev/null
-grep -E '^VIRTIO-' /tmp/l2-qemu.out | tr -d '\r' | sed 's/^/QEMU-/'
-grep -q '^VIRTIO-' /tmp/l2-qemu.out || tail -20 /tmp/l2-qemu.out
-check_image QEMU- /tmp/disk-q.img
+qemu_round() { # PREFIX
+	cp /testbed/disk.img /tmp/disk-q.img
+	net_peer "$1"
+	timeout 900 /usr/bin/qemu-system-x86_64 -L /testbed/qemu-data \
+		-M microvm,acpi=off,x-option-roms=off,rtc=on -accel kvm -cpu host -m 256 -smp 1 \
+		-nodefaults -no-user-config -nographic -serial stdio -monitor none -no-reboot \
+		-kernel /testbed/l2/bzImage -initrd /testbed/l2/initrd.gz \
+		-append "console=ttyS0 reboot=t panic=-1 quiet loglevel=1" \
+		-drive id=d0,file=/tmp/disk-q.img,format=raw,if=none -device virtio-blk-device,drive=d0 \
+		-drive id=d1,file=/testbed/data.img,format=raw,if=none,readonly=on \
+		-device virtio-blk-device,drive=d1 \
+		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0 \
+		-object rng-random,id=r0,filename=/dev/urandom -device virtio-rng-device,rng=r0 \
+		-device isa-debug-exit,iobase=0x501,iosize=1 \
+		</dev/null >/tmp/l2-qemu.out 2>&1
+	echo "${1}EXIT status=$? (1: the guest wrote 0 to the debug-exit port)"
+	grep -q '^L2-DONE rc=0' /tmp/l2-qemu.out && echo "${1}DONE ok"
+	kill $peer 2>/dev/null; wait $peer 2>/dev/null
+	grep -E '^VIRTIO-' /tmp/l2-qemu.out | tr -d '\r' | sed "s/^/$1/"
+	grep -q '^VIRTIO-' /tmp/l2-qemu.out || tail -20 /tmp/l2-qemu.out
+	check_image "$1" /tmp/disk-q.img
+	rm -f /tmp/disk-q.img
+}
+# Round 1 is checked in full; later rounds add throughput samples (and
+# must pass l2-check too). tptvmm and QEMU alternate.
+tptvmm_round ""
+qemu_round QEMU-
+r=2
+while [ $r -le ROUNDS ]; do
+	tptvmm_round "R$r-"
+	qemu_round "R$r-QEMU-"
+	r=$((r + 1))
+done
 exit $rc
 RUN
+sed "s/ROUNDS/$rounds/" "$work/run.sh.in" > "$work/run.sh"
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" --qemu \
 	--l2-file "$src/tests/e2e/virtio_l2.sh=/testbed/l2-run.sh" \
 	"$hostdir/modules/tun.ko=/lib/modules/tun.ko" \
@@ -112,7 +129,7 @@ status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 3072 || status=1
 r=$work/results.txt
 tr -d '\r' < "$work/l1.log" |
-	grep -E '^(PASS|FAIL|VIRTIO-|L1-|QEMU-|md5=|tptvmm: virtio)' > "$r" || true
+	grep -E '^(PASS|FAIL|VIRTIO-|L1-|QEMU-|R[0-9]+-|tptvmm: virtio)' > "$r" || true
 cat "$r"
 check() { # WHAT 1|0
 	if [ "$2" = 1 ]; then echo "ok: $1"; else echo "NOT OK: $1"; status=1; fi
@@ -124,7 +141,8 @@ field() { # LINE-PREFIX KEY: the value of KEY= on the first line starting with P
 }
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 check "L2 booted under tptvmm and its checks passed" "$(yes_if grep -q '^PASS virtio' "$r")"
-check "no L2 check failed" "$(yes_if lacks '^VIRTIO-FAIL' "$r")"
+check "no L2 check failed, in any round" "$(yes_if lacks -E '^(R[0-9]+-)?(QEMU-)?VIRTIO-FAIL|^FAIL' "$r")"
+check "$rounds tptvmm round(s) passed" "$(yes_if [ "$(grep -c '^PASS virtio' "$r")" = "$rounds" ])"
 check "virtio-rng feeds /dev/hwrng" "$(yes_if grep -q '^VIRTIO-RNG ok' "$r")"
 check "the read-only disk reads back L1's bytes" "$(yes_if same "$(field VIRTIO-RO md5)" "$ro_md5")"
 check "the file L2 wrote on ext4 is in the image L1 mounts" \
@@ -137,7 +155,8 @@ check "L1 got L2's file intact over TCP" "$(yes_if same "$(field VIRTIO-SERVE md
 check "L2 got L1's file intact over TCP" "$(yes_if same "$(field L1-SERVE md5)" "$(field VIRTIO-RX md5)")"
 check "no virtqueue broken" "$(yes_if lacks 'tptvmm: virtio.*broken_requests=[1-9]' "$r")"
 check "the guest's flushes reached tptvmm" "$(yes_if grep -q 'virtio-blk 0: .*flushes=[1-9]' "$r")"
-# Throughput in MB/s from L2's (or L1's) own clock: emulated, ratios only.
+# Throughput in MB/s from L2's (or L1's) own clock, median over the
+# rounds: emulated, so only the tptvmm/QEMU ratios mean anything.
 mbs() { awk -v b="$1" -v cs="$2" 'BEGIN { if (cs > 0) printf "%.2f", b / 1048576 / (cs / 100); else print "n/a" }'; }
 tput() { # PREFIX: blk_read blk_write net_l2_to_l1 net_l1_to_l2
 	echo "$(mbs "$(field "${1}VIRTIO-RO" bytes)" "$(field "${1}VIRTIO-RO" read_cs)")" \
@@ -145,20 +164,30 @@ tput() { # PREFIX: blk_read blk_write net_l2_to_l1 net_l1_to_l2
 	     "$(mbs 33554432 "$(field "${1}VIRTIO-L1" cs)")" \
 	     "$(mbs 33554432 "$(field "${1}VIRTIO-RX" cs)")"
 }
-set -- $(tput "")
-echo "THROUGHPUT tptvmm blk_read_MBps=$1 blk_write_fsync_MBps=$2 net_l2_to_l1_MBps=$3 net_l1_to_l2_MBps=$4 (emulated)" | tee -a "$r"
-t="$*"
-if grep -q '^QEMU-DONE ok' "$r" && grep -q '^QEMU-VIRTIO-L1 ' "$r"; then
-	set -- $(tput QEMU-)
-	echo "THROUGHPUT qemu blk_read_MBps=$1 blk_write_fsync_MBps=$2 net_l2_to_l1_MBps=$3 net_l1_to_l2_MBps=$4 (emulated)" | tee -a "$r"
-	set -- $t $*
-	awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" -v e="$5" -v f="$6" -v g="$7" -v h="$8" \
+: > "$work/tput.txt"
+i=1
+while [ $i -le "$rounds" ]; do
+	p=; [ $i = 1 ] || p="R$i-"
+	echo "tptvmm $(tput "$p")" >> "$work/tput.txt"
+	echo "qemu $(tput "${p}QEMU-")" >> "$work/tput.txt"
+	i=$((i + 1))
+done
+median() { # VMM COLUMN
+	awk -v v="$1" -v c="$2" '$1 == v && $c != "n/a" { print $c }' "$work/tput.txt" | sort -n |
+		awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "n/a" }'
+}
+for v in tptvmm qemu; do
+	echo "THROUGHPUT $v blk_read_MBps=$(median $v 2) blk_write_fsync_MBps=$(median $v 3) net_l2_to_l1_MBps=$(median $v 4) net_l1_to_l2_MBps=$(median $v 5) (median of $rounds; emulated)" | tee -a "$r"
+done
+if [ "$(grep -c '^\(R[0-9]*-\)\{0,1\}QEMU-DONE ok' "$r")" = "$rounds" ]; then
+	awk -v a="$(median tptvmm 2)" -v b="$(median tptvmm 3)" -v c="$(median tptvmm 4)" -v d="$(median tptvmm 5)" \
+	    -v e="$(median qemu 2)" -v f="$(median qemu 3)" -v g="$(median qemu 4)" -v h="$(median qemu 5)" -v n="$rounds" \
 		'function r(x, y) { return (x + 0 > 0 && y + 0 > 0) ? sprintf("%.2f", x / y) : "n/a" }
-		 BEGIN { printf "RATIO tptvmm/qemu blk_read=%s blk_write_fsync=%s net_l2_to_l1=%s net_l1_to_l2=%s (throughput, >1: tptvmm faster; emulated, one run)\n",
-			 r(a, e), r(b, f), r(c, g), r(d, h) }' | tee -a "$r"
+		 BEGIN { printf "RATIO tptvmm/qemu blk_read=%s blk_write_fsync=%s net_l2_to_l1=%s net_l1_to_l2=%s (throughput medians of %d, >1: tptvmm faster; emulated)\n",
+			 r(a, e), r(b, f), r(c, g), r(d, h), n }' | tee -a "$r"
 	check "QEMU's run saw the same read-only disk" "$(yes_if same "$(field QEMU-VIRTIO-RO md5)" "$ro_md5")"
 else
-	echo "RATIO tptvmm/qemu: not available, the QEMU run did not complete (see $work/l1.log)" | tee -a "$r"
+	echo "RATIO tptvmm/qemu: not available, a QEMU run did not complete (see $work/l1.log)" | tee -a "$r"
 	status=1
 fi
 exit $status

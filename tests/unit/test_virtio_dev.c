@@ -542,6 +542,29 @@ START_TEST(net_mac_and_tx)
 }
 END_TEST
 
+START_TEST(net_offload_header_passes_when_negotiated)
+{
+	uint8_t got[200], hdr[VIRTIO_NET_HDR_LEN] = { 1, 0, 0, 0, 0, 0, 34, 0, 16, 0, 0, 0 };
+	struct seg s[2] = { { DATA_GPA, VIRTIO_NET_HDR_LEN, 0 }, { DATA_GPA + 0x100, 60, 0 } };
+	uint16_t h;
+
+	/* Renegotiate with VIRTIO_NET_F_CSUM: the guest's header is kept. */
+	wr(&net->t, 0x070, 0);
+	wr(&net->t, 0x070, 1);
+	wr(&net->t, 0x070, 3);
+	wr(&net->t, 0x024, 0);
+	wr(&net->t, 0x020, 1 | 1u << 5);
+	drv_start(nd, &net->t, 2);	/* adds VERSION_1, keeps the low word */
+	ck_assert(net->t.driver_features & 1);
+	guest_write(&mem, DATA_GPA, hdr, sizeof(hdr));
+	h = drv_add(&nd[1], s, 2);
+	drv_notify(&nd[1], 1);
+	ck_assert_uint_eq(drv_used(&nd[1], h), 0);
+	ck_assert_int_eq(read(peer, got, sizeof(got)), VIRTIO_NET_HDR_LEN + 60);
+	ck_assert_mem_eq(got, hdr, sizeof(hdr));
+}
+END_TEST
+
 START_TEST(net_rx_waits_for_buffers)
 {
 	uint8_t pkt[VIRTIO_NET_HDR_LEN + 80], got[VIRTIO_NET_HDR_LEN + 80];
@@ -608,6 +631,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(n, net_setup, net_teardown);
 	tcase_add_test(n, net_mac_and_tx);
 	tcase_add_test(n, net_rx_waits_for_buffers);
+	tcase_add_test(n, net_offload_header_passes_when_negotiated);
 	tcase_add_test(n, net_mac_parser);
 	suite_add_tcase(s, n);
 	return s;
