@@ -7,6 +7,8 @@
 #  - virtio-net: L1 makes tap0 (10.0.2.1); L2 (10.0.2.2) answers L1's ping
 #    and serves a 32 MiB file that L1 fetches with wget; L2 fetches one
 #    from L1. Both files must arrive intact.
+#  - SSH: L1 logs in to L2 (dropbear, key authentication) and runs a
+#    command.
 #  - virtio-rng: /dev/hwrng in L2 is the virtio device and gives data.
 # Then the same L2 runs under QEMU+KVM (-M microvm, its virtio-mmio
 # devices) in the same L1 for a throughput comparison. All times are
@@ -17,7 +19,9 @@ src=$1 build=$2
 tb=$src/tools/testbed
 work=$build/e2e/virtio
 mkdir -p "$work"
-command -v mkfs.ext4 >/dev/null || { echo "mkfs.ext4 missing (tools/setup.sh installs e2fsprogs)" >&2; exit 1; }
+for t in mkfs.ext4 dropbearkey /usr/sbin/dropbear /usr/bin/dbclient; do
+	command -v $t >/dev/null || { echo "$t missing (tools/setup.sh installs e2fsprogs, dropbear-bin)" >&2; exit 1; }
+done
 hostdir=$("$tb/host-kernel.sh")
 l2kernel=$("$src/tools/build-guest-kernel.sh")
 rm -f "$work/disk.img"
@@ -51,6 +55,11 @@ net_peer() {
 		t0=$(now_cs)
 		wget -q -O /tmp/from-l2 http://10.0.2.2/big || echo "$1L1-WGET failed"
 		t1=$(now_cs)
+		if [ -x /usr/bin/dbclient ]; then
+			out=$(HOME=/root timeout 300 /usr/bin/dbclient -y -y -i /testbed/id_ed25519 \
+				root@10.0.2.2 'echo ssh-ok-$(uname -r)' 2>/tmp/ssh.err)
+			echo "$1L1-SSH ${out:-failed: $(tail -1 /tmp/ssh.err)}"
+		fi
 		report="md5=$(md5sum < /tmp/from-l2 | cut -c1-32) bytes=$(wc -c < /tmp/from-l2) cs=$((t1 - t0))"
 		i=0
 		until echo "$report" | nc 10.0.2.2 7000; do
@@ -120,8 +129,23 @@ done
 exit $rc
 RUN
 sed "s/ROUNDS/$rounds/" "$work/run.sh.in" > "$work/run.sh"
+# SSH: dropbear in L2 with L1's key authorized, dbclient in L1 (Debian's
+# dropbear-bin, with their libraries).
+rm -rf "$work/ssh" "$work/id_ed25519"
+mkdir -p "$work/ssh"
+chmod 700 "$work/ssh"
+dropbearkey -t ed25519 -f "$work/id_ed25519" | grep '^ssh-ed25519' > "$work/ssh/authorized_keys"
+chmod 600 "$work/ssh/authorized_keys"
+echo 'root:x:0:0:root:/root:/bin/sh' > "$work/passwd"
+l2ssh="--l2-file $work/ssh=/root/.ssh --l2-file $work/passwd=/etc/passwd"
+for spec in $("$tb/bin-files.sh" /usr/sbin/dropbear); do
+	l2ssh="$l2ssh --l2-file $spec"
+done
+# shellcheck disable=SC2086 # $l2ssh and bin-files.sh's output are space-free specs
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" --qemu \
-	--l2-file "$src/tests/e2e/virtio_l2.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/tests/e2e/virtio_l2.sh=/testbed/l2-run.sh" $l2ssh \
+	$("$tb/bin-files.sh" /usr/bin/dbclient) "$work/id_ed25519=/testbed/id_ed25519" \
+	"$work/passwd=/etc/passwd" \
 	"$hostdir/modules/tun.ko=/lib/modules/tun.ko" \
 	"$hostdir/modules/loop.ko=/lib/modules/loop.ko" \
 	"$work/disk.img=/testbed/disk.img" "$work/data.img=/testbed/data.img"
@@ -151,6 +175,8 @@ check "L1 sees L2's text file and its 32 MiB file" \
 	"$(yes_if grep -q '^L1-FILE .*hello=written_by_L2_over_virtio-blk zero_bytes=33554432' "$r")"
 check "L2 answers L1's ping" "$(yes_if grep -q '^L1-PING ok' "$r")"
 check "L1 answers L2's ping" "$(yes_if grep -q '^VIRTIO-PING ok' "$r")"
+check "L1 logs in to L2 with SSH (dropbear) and runs a command" \
+	"$(yes_if grep -q '^L1-SSH ssh-ok-6\.' "$r")"
 check "L1 got L2's file intact over TCP" "$(yes_if same "$(field VIRTIO-SERVE md5)" "$(field VIRTIO-L1 md5)")"
 check "L2 got L1's file intact over TCP" "$(yes_if same "$(field L1-SERVE md5)" "$(field VIRTIO-RX md5)")"
 check "no virtqueue broken" "$(yes_if lacks 'tptvmm: virtio.*broken_requests=[1-9]' "$r")"

@@ -49,6 +49,11 @@ mkdir -p /www
 dd if=/dev/urandom of=/www/big bs=1M count=32 2>/dev/null
 echo "VIRTIO-SERVE md5=$(md5sum < /www/big | cut -c1-32)"
 httpd -p 80 -h /www || fail "httpd"
+# An SSH server, when the image has one (the e2e test puts dropbear in).
+if [ -x /usr/sbin/dropbear ]; then
+	mkdir -p /etc/dropbear
+	/usr/sbin/dropbear -R -p 22 || fail "dropbear did not start"
+fi
 ip link set eth0 up || fail "no eth0"
 ip addr add 10.0.2.2/24 dev eth0
 # L1 fetches /www/big from us, then reports here: listen before anything.
