@@ -50,6 +50,8 @@ void cli_usage(FILE *out)
 "Other:\n"
 "  --kvm-device PATH    KVM device node (default /dev/kvm)\n"
 "  --quiet              no exit summary on stderr\n"
+"  --timeout SECONDS    end the VM with status 12 if the guest has not ended\n"
+"                       by then (1..604800; default: no limit)\n"
 "  -h, --help           this text\n"
 "  -V, --version        version\n"
 "\n"
@@ -60,8 +62,9 @@ void cli_usage(FILE *out)
 "\n"
 "Exit status: 0 guest powered off / debug-exit 0, 1 error, 2 usage,\n"
 "3 guest reboot, 4 triple fault, 5 guest kernel panic, 6 Ctrl-A x,\n"
-"7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good.\n"
-"After Ctrl-A x or a signal, stderr shows where each vCPU stopped (rip, rsp,\n"
+"7 killed by signal, 10 debug-exit non-zero, 11 guest halted for good,\n"
+"12 --timeout reached.\n"
+"After Ctrl-A x, a signal or --timeout, stderr shows where each vCPU stopped (rip, rsp,\n"
 "rflags, halted): the first clue to a guest that hangs.\n",
 		DEFAULT_CMDLINE, CLI_MAX_CPUS, CLI_MAX_VIRTIO, CLI_MAX_DISKS, CLI_MAX_NETS,
 		(unsigned long long)RAW_LOAD_ADDR_DEFAULT);
@@ -70,7 +73,7 @@ void cli_usage(FILE *out)
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_TPT,
 	OPT_HUGE, OPT_PREFAULT, OPT_RAW, OPT_RAW_ADDR, OPT_RAW_MODE, OPT_KVM,
-	OPT_QUIET, OPT_DISK, OPT_NET, OPT_RNG,
+	OPT_QUIET, OPT_DISK, OPT_NET, OPT_RNG, OPT_TIMEOUT,
 };
 
 static const struct option opts[] = {
@@ -90,6 +93,7 @@ static const struct option opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -260,6 +264,11 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_u64(optarg, &v) || v < 1 || v > 604800)
+				return err_set(e, "--timeout: '%s' is not a number of seconds from 1 to 604800", optarg), CLI_ERROR;
+			cfg->timeout_s = (unsigned int)v;
 			break;
 		case 'h':
 			cli_usage(out);

@@ -44,6 +44,7 @@ struct vm_config {
 	bool hugepages;
 	bool prefault;
 	bool quiet;
+	unsigned int timeout_s;		/* 0: none */
 	const char *kvm_path;
 	struct disk_cfg disks[CLI_MAX_DISKS];
 	unsigned int nr_disks;

@@ -24,6 +24,8 @@ const char *exit_name(int status)
 		return "guest reported failure on the debug-exit port";
 	case EXIT_GUEST_HALT:
 		return "guest halted";
+	case EXIT_TIMEOUT:
+		return "guest still running at --timeout";
 	default:
 		return "unknown";
 	}

@@ -14,6 +14,7 @@ enum tptvmm_exit {
 	EXIT_SIGNAL = 7,	/* SIGINT/SIGTERM/SIGHUP to tptvmm */
 	EXIT_GUEST_FAIL = 10,	/* debug-exit port written with non-zero */
 	EXIT_GUEST_HALT = 11,	/* guest halted for good (no in-kernel irqchip) */
+	EXIT_TIMEOUT = 12,	/* --timeout passed with the guest still running */
 };
 
 const char *exit_name(int status);

@@ -236,8 +236,8 @@ static bool vm_stopping(struct vm *vm)
 	return s;
 }
 
-/* Where a vCPU was when the user or a signal stopped the VM: the first
- * thing to know about a guest that hangs. */
+/* Where a vCPU was when the user, a signal or --timeout stopped the VM:
+ * the first thing to know about a guest that hangs. */
 static void report_stop_state(struct vcpu *v)
 {
 	struct kvm_regs regs;
@@ -247,7 +247,7 @@ static void report_stop_state(struct vcpu *v)
 	pthread_mutex_lock(&v->vm->lock);
 	status = v->vm->exit_status;
 	pthread_mutex_unlock(&v->vm->lock);
-	if (status != EXIT_SIGNAL && status != EXIT_USER_QUIT)
+	if (status != EXIT_SIGNAL && status != EXIT_USER_QUIT && status != EXIT_TIMEOUT)
 		return;
 	if (ioctl(v->fd, KVM_GET_REGS, &regs))
 		return;

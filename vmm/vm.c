@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -324,7 +325,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, double t0_ms,
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->con.stop_pipe[0] = vm->con.stop_pipe[1] = -1;
 	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->done, NULL);
+	{
+		pthread_condattr_t ca;
+
+		/* --timeout waits on the monotonic clock. */
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->done, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 
 	if (read_inputs(vm, e) || open_kvm(vm, e) || create_vm_fd(vm, e) ||
 	    setup_memory(vm, e) || load_guest(vm, e) || setup_devices(vm, e) ||
@@ -355,6 +364,21 @@ int vm_run(struct vm *vm, struct err *e)
 		}
 	}
 	pthread_mutex_lock(&vm->lock);
+	if (vm->cfg.timeout_s) {
+		struct timespec until;
+		bool timed_out = false;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)vm->cfg.timeout_s;
+		while (!vm->stopping && !timed_out)
+			timed_out = pthread_cond_timedwait(&vm->done, &vm->lock, &until) == ETIMEDOUT;
+		if (!vm->stopping) {
+			pthread_mutex_unlock(&vm->lock);
+			vm_request_exit(vm, EXIT_TIMEOUT, "guest still running after --timeout %u s",
+					vm->cfg.timeout_s);
+			pthread_mutex_lock(&vm->lock);
+		}
+	}
 	while (!vm->stopping)
 		pthread_cond_wait(&vm->done, &vm->lock);
 	status = vm->exit_status;

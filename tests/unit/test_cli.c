@@ -138,7 +138,10 @@ START_TEST(virtio_device_options)
 	ck_assert_uint_eq(c.nets[1].mac[4], 0xbb);
 	ck_assert_uint_eq(c.nets[1].mac[5], 0x01);
 	ck_assert(c.rng);
+	ck_assert_int_eq(parse(&c, &e, "--raw", "g", "--timeout", "30", NULL), CLI_RUN);
+	ck_assert_uint_eq(c.timeout_s, 30);
 	ck_assert_int_eq(parse(&c, &e, "--kernel", "k", NULL), CLI_RUN);
+	ck_assert_uint_eq(c.timeout_s, 0);
 	ck_assert_uint_eq(c.nr_disks + c.nr_nets, 0);
 	ck_assert(!c.rng);
 }
@@ -160,6 +163,9 @@ START_TEST(virtio_device_errors)
 	expect_error("unicast MAC", "--kernel", "k", "--net", "tap=t,mac=0x:00:00:00:00:01", NULL);
 	expect_error("unknown item", "--kernel", "k", "--net", "tap=t,vhost=on", NULL);
 	expect_error("need --kernel", "--raw", "r", "--rng", NULL);
+	expect_error("--timeout", "--kernel", "k", "--timeout", "0", NULL);
+	expect_error("--timeout", "--kernel", "k", "--timeout", "1h", NULL);
+	expect_error("--timeout", "--kernel", "k", "--timeout", "604801", NULL);
 	expect_error("at most 4 network", "--kernel", "k", "--net", "tap=a", "--net", "tap=b",
 		     "--net", "tap=c", "--net", "tap=d", "--net", "tap=e", NULL);
 	expect_error("at most 8 virtio", "--kernel", "k", "--disk", "1", "--disk", "2",
