@@ -36,7 +36,7 @@ if [ ! -d "$tree/.git" ]; then
 	mkdir -p "$tree"
 	tar -xJf "/usr/src/$SRC_PKG.tar.xz" -C "$tree" --strip-components=1
 	git -C "$tree" init -q
-	git -C "$tree" add -A
+	git -C "$tree" add -A -f
 	git -C "$tree" -c user.name=tpt -c user.email=tpt@localhost commit -q -m base
 fi
 git -C "$tree" reset -q --hard

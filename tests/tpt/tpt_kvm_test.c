@@ -13,6 +13,7 @@
  * exit status 0 when every check passed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -741,6 +742,238 @@ static void test_modes(struct result *r, int kvm)
 	tvm_destroy(&v);
 }
 
+
+/*
+ * Isolation attacks on verify mode while a second TPT VM (B) runs beside
+ * the attacker (A): leaves and tables naming B's host frames (read from
+ * B's map), a forged map entry, 2M and 1G leaves over frames A does not
+ * own or misaligned, and two vCPUs of A entering in a loop while a host
+ * thread keeps rewriting one of A's leaves between A's and B's frames.
+ * Every refusal must be counted; B's memory must be byte for byte what it
+ * was; A must still enter with its repaired tables.
+ */
+#define RACE_ROUNDS	300
+#define ATTACK_GFN	0x123	/* the leaf the attacks rewrite */
+
+struct race {
+	struct tvm *t;
+	int vcpu;
+	struct kvm_run *run;
+	struct kvm_regs regs;
+	int ok;
+};
+
+struct flipper {
+	uint64_t *entry;
+	uint64_t good, bad;
+	volatile int stop;
+	unsigned long flips;
+};
+
+static void *race_vcpu(void *arg)
+{
+	struct race *c = arg;
+
+	memset(&c->regs, 0, sizeof(c->regs));
+	c->regs.rip = CODE_GPA;
+	c->regs.rflags = 2;
+	c->ok = !ioctl(c->vcpu, KVM_SET_REGS, &c->regs) && !ioctl(c->vcpu, KVM_RUN, 0) &&
+		c->run->exit_reason == KVM_EXIT_HLT && !ioctl(c->vcpu, KVM_GET_REGS, &c->regs);
+	return NULL;
+}
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+	struct timespec ts = { 0, 200000 };	/* 0.2 ms each way */
+
+	while (!f->stop) {
+		__atomic_store_n(f->entry, f->bad, __ATOMIC_SEQ_CST);
+		nanosleep(&ts, NULL);
+		__atomic_store_n(f->entry, f->good, __ATOMIC_SEQ_CST);
+		nanosleep(&ts, NULL);
+		f->flips++;
+	}
+	return NULL;
+}
+
+static long refusals(struct tvm *t)
+{
+	return vm_stat(t->vm, "tpt_ownership_failures");
+}
+
+static void test_attacks(struct result *r, int kvm)
+{
+	static const uint8_t loop[] = {
+		0x41, 0xbc, RACE_ROUNDS & 0xff, RACE_ROUNDS >> 8, 0, 0,	/* mov $N, %r12d */
+		0xb8, 0x52, 0x54, 0, 0,		/* 1: mov $HC_TPT_ENTER, %eax */
+		0xbb, 0x00, 0x00, 0x01, 0x00,	/* mov $TPT_ROOT_GPA, %ebx */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0x48, 0x85, 0xc0,		/* test %rax, %rax */
+		0x75, 0x05,			/* jnz 2f */
+		0x49, 0xff, 0xc1,		/* inc %r9: entered */
+		0xeb, 0x03,			/* jmp 3f */
+		0x49, 0xff, 0xc2,		/* 2: inc %r10: refused */
+		0xb8, 0x53, 0x54, 0, 0,		/* 3: mov $HC_TPT_EXIT, %eax */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0x49, 0xff, 0xcc,		/* dec %r12 */
+		0x75, 0xd9,			/* jnz 1b */
+		0xf4,				/* hlt */
+	};
+	const uint64_t pt = TPT_ROOT_GPA + 0x3000, pd = TPT_ROOT_GPA + 0x2000;
+	const uint64_t pdpt = TPT_ROOT_GPA + 0x1000;
+	struct tvm a, b;
+	uint8_t *snap;
+	uint64_t got, v, bframe, good;
+	long f0, h0, refused = 0, entered = 0;
+
+	tvm_ready(&a, kvm, KVM_TPT_MODE_VERIFY);
+	tvm_ready(&b, kvm, KVM_TPT_MODE_VERIFY);
+	memset(b.mem + 0x800000, 0x5b, 0x100000);	/* B's data */
+	snap = malloc(GUEST_MEM);
+	if (!snap)
+		exit(2);
+	memcpy(snap, b.mem, GUEST_MEM);
+	bframe = map_entry(&b, 0x800);
+	check(r, bframe != 0 && bframe != map_entry(&a, 0x800), "B's map names B's own host frames",
+	      (long)bframe);
+	f0 = refusals(&a);
+	h0 = vm_stat(a.vm, "tpt_huge_refused");
+	good = map_entry(&a, ATTACK_GFN) << 12 | PTE_P_RW;
+
+	/* A leaf naming one of B's frames. */
+	v = bframe << 12 | PTE_P_RW;
+	memcpy(a.mem + pt + 8 * ATTACK_GFN, &v, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "a leaf naming another VM's frame is refused (-KVM_EPERM)", (long)got);
+	/* A page table that is one of B's frames. */
+	build_tpt_tables(&a);
+	memcpy(a.mem + pd + 8 * 4, &v, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "a table in another VM's frame is refused", (long)got);
+	/* A forged map: A rewrites its own map so gfn 0x600 "is" B's frame
+	 * and builds its tables from it, as a guest kernel would. */
+	memcpy(a.mem + MAP_GPA + 8 * 0x600, &bframe, 8);
+	build_tpt_tables(&a);		/* VA 0x400000 -> "frame of 0x600" */
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "tables built from a forged map entry are refused", (long)got);
+	{
+		/* Put the real entry back: INIT wrote it, the guest overwrote it. */
+		tvm_destroy(&a);
+		tvm_ready(&a, kvm, KVM_TPT_MODE_VERIFY);
+		f0 = refusals(&a);
+		h0 = vm_stat(a.vm, "tpt_huge_refused");
+	}
+	/* A 2M leaf over B's frames (2M-aligned frame number around B's). */
+	v = (bframe & ~511ULL) << 12 | 0x80 | PTE_P_RW;
+	memcpy(a.mem + pd + 8 * 5, &v, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "a 2M leaf over frames A does not own is refused", (long)got);
+	/* A misaligned 2M leaf: frame bit 1 set (bit 12 of a huge entry is PAT). */
+	build_tpt_tables(&a);
+	v = ((map_entry(&a, 0) & ~511ULL) | 2) << 12 | 0x80 | PTE_P_RW;
+	memcpy(a.mem + pd + 8 * 5, &v, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-22, "a misaligned 2M leaf is refused (-KVM_EINVAL)", (long)got);
+	/* A 2M leaf over A's own first 2 MiB: accepted exactly when the host
+	 * backs them with 512 contiguous, aligned frames (THP, say). */
+	{
+		bool contiguous = !(map_entry(&a, 0) & 511);
+		long h1 = vm_stat(a.vm, "tpt_huge_refused");
+
+		for (uint64_t i = 1; i < 512 && contiguous; i++)
+			contiguous = map_entry(&a, i) == map_entry(&a, 0) + i;
+		build_tpt_tables(&a);
+		v = map_entry(&a, 0) << 12 | 0x80 | PTE_P_RW;
+		memcpy(a.mem + pd + 8 * 5, &v, 8);
+		got = tvm_enter_only(&a, TPT_ROOT_GPA);
+		printf("INFO A's first 2 MiB are %scontiguous in host memory\n", contiguous ? "" : "not ");
+		check(r, contiguous ? got == 0 : got != 0,
+		      contiguous ? "a 2M leaf over A's own contiguous, aligned frames is accepted" :
+				   "a 2M leaf over A's own scattered frames is refused", (long)got);
+		h0 += vm_stat(a.vm, "tpt_huge_refused") - h1;	/* count only the three below */
+	}
+	/* A 1G leaf over the host's first gigabyte. */
+	build_tpt_tables(&a);
+	v = 0x80 | PTE_P_RW;
+	memcpy(a.mem + pdpt + 8 * 1, &v, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "a 1G leaf over host memory is refused", (long)got);
+	got = (uint64_t)(vm_stat(a.vm, "tpt_huge_refused") - h0);
+	check(r, got == 3, "tpt_huge_refused counted the three huge-leaf refusals", (long)got);
+	got = (uint64_t)(refusals(&a) - f0);
+	check(r, got == 2, "tpt_ownership_failures counted the two unowned huge leaves", (long)got);
+
+	/* Two vCPUs enter and exit in a loop while a host thread rewrites the
+	 * attacked leaf between A's frame and B's. */
+	build_tpt_tables(&a);
+	memcpy(a.mem + CODE_GPA, loop, sizeof(loop));
+	{
+		struct race c[2] = { { .t = &a, .vcpu = a.vcpu, .run = a.run } };
+		struct flipper fl = {
+			.entry = (uint64_t *)(a.mem + pt + 8 * ATTACK_GFN),
+			.good = good, .bad = bframe << 12 | PTE_P_RW,
+		};
+		struct kvm_sregs sregs;
+		pthread_t th[3];
+		size_t run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+		c[1].t = &a;
+		c[1].vcpu = ioctl(a.vm, KVM_CREATE_VCPU, 1);
+		c[1].run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c[1].vcpu, 0);
+		if (c[1].vcpu < 0 || c[1].run == MAP_FAILED || ioctl(a.vcpu, KVM_GET_SREGS, &sregs)) {
+			perror("second vCPU");
+			exit(2);
+		}
+		{
+			struct tvm t1 = a;
+
+			t1.vcpu = c[1].vcpu;
+			tvm_set_cpuid(&t1, kvm);
+		}
+		if (ioctl(c[1].vcpu, KVM_SET_SREGS, &sregs)) {
+			perror("KVM_SET_SREGS (second vCPU)");
+			exit(2);
+		}
+		f0 = refusals(&a);
+		pthread_create(&th[2], NULL, flip, &fl);
+		pthread_create(&th[0], NULL, race_vcpu, &c[0]);
+		pthread_create(&th[1], NULL, race_vcpu, &c[1]);
+		pthread_join(th[0], NULL);
+		pthread_join(th[1], NULL);
+		fl.stop = 1;
+		pthread_join(th[2], NULL);
+		check(r, c[0].ok && c[1].ok, "both racing vCPUs ran their loops to hlt", c[0].ok + c[1].ok);
+		for (int i = 0; i < 2; i++) {
+			entered += (long)c[i].regs.r9;
+			refused += (long)c[i].regs.r10;
+		}
+		printf("INFO race: %ld enters accepted, %ld refused, %lu rewrites of the leaf (emulated timing)\n",
+		       entered, refused, fl.flips);
+		check(r, entered + refused == 2 * RACE_ROUNDS, "every racing ENTER was answered",
+		      entered + refused);
+		got = (uint64_t)(refusals(&a) - f0);
+		check(r, (long)got == refused, "tpt_ownership_failures counted every refused racing ENTER",
+		      (long)got);
+		munmap(c[1].run, run_size);
+		close(c[1].vcpu);
+	}
+	/* After the race: the bad leaf is refused, the good one accepted. */
+	memcpy(a.mem + pt + 8 * ATTACK_GFN, &(uint64_t){ bframe << 12 | PTE_P_RW }, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-1, "after the race the foreign leaf is still refused", (long)got);
+	memcpy(a.mem + pt + 8 * ATTACK_GFN, &good, 8);
+	got = tvm_enter_only(&a, TPT_ROOT_GPA);
+	check(r, got == 0, "and A enters with its repaired tables", (long)got);
+	check(r, memcmp(b.mem, snap, GUEST_MEM) == 0,
+	      "B's 16 MiB are byte for byte what they were before the attacks", 0);
+	got = tvm_enter_only(&b, TPT_ROOT_GPA);
+	check(r, got == 0, "B still enters TPT with its own tables", (long)got);
+	free(snap);
+	tvm_destroy(&a);
+	tvm_destroy(&b);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -800,6 +1033,7 @@ int main(int argc, char **argv)
 	test_enter(&r, kvm);
 	test_arm(&r, kvm);
 	test_modes(&r, kvm);
+	test_attacks(&r, kvm);
 	close(kvm);
 	printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
 	return r.fail ? 1 : 0;
