@@ -3,14 +3,26 @@
 # same TPT guest kernel under every paging mode the bed can offer and
 # prints a table, a CSV and (with gnuplot) a PNG plot of run time per mode.
 #
-# Usage: tools/bench.sh [--mib N] [--updates N] [--syscalls N] [--rounds N] [--out DIR]
-#   --mib N       working set of the random-update workload (default 64)
-#   --updates N   random 64-bit updates per run (default 2 x words)
-#   --syscalls N  getppid() round trips timed after the updates (default
-#                 20000; 0: none): the cost TPT's switches add per syscall
+# Usage: tools/bench.sh [--workload W] [--mib N] [--updates N] [--steps N]
+#                       [--syscalls N] [--rounds N] [--out DIR]
+#   --workload W  memtest (default), ptrchase or sysbench:
+#                 memtest  tools/guest/tpt-memtest: GUPS-style random 64-bit
+#                          updates, fork, mprotect, madvise, munmap, THP,
+#                          then --syscalls getppid() round trips
+#                 ptrchase tools/guest/tpt-ptrchase: pointer chasing, one
+#                          node per page, working sets 1 MiB .. --mib MiB:
+#                          where TLB reach runs out
+#                 sysbench the seed's "sysbench memory --memory-access-mode=rnd"
+#                          (Debian's sysbench) with --mib MiB as block and
+#                          total size (the seed used 4G on an 8G guest)
+#   --mib N       working set in MiB (default 64)
+#   --updates N   memtest: random updates per run (default 2 x words)
+#   --steps N     ptrchase: steps per working set (default 200000)
+#   --syscalls N  memtest: getppid() round trips timed after the updates
+#                 (default 20000; 0: none): what TPT's switches add per syscall
 #   --rounds N    runs per mode; the table shows the median (default 3)
 #   --out DIR     where bench.csv, summary.txt and bench.png go
-#                 (default build/bench)
+#                 (default build/bench/WORKLOAD)
 #
 # Modes (all inside the emulated L1 host, so only ratios mean anything):
 #   native   the workload runs in L1 itself (one-dimensional paging)
@@ -18,40 +30,73 @@
 #   shadow   L2 under tptvmm, kvm_amd reloaded with npt=0 (shadow paging)
 #   tpt      L2 under tptvmm --tpt=trust, the workload named in task_name
 #   verify   the same with --tpt=verify (software ownership walk)
-# Every run prints its checksum; the runner fails if they differ.
-# Workload: tools/guest/tpt-memtest (GUPS-style random updates, then fork,
-# mprotect, madvise and munmap checks). On a real host with the patched
-# kernel, run the same binary in a guest booted from guest_kernel/; see
-# docs/benchmarks.md.
+# Every run prints its checksum (sysbench: its event count); the runner
+# fails if they differ. On a real host with the patched kernel, run the
+# same binaries in a guest booted from guest_kernel/; see docs/benchmarks.md.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
-mib=64 updates=0 syscalls=20000 rounds=3 out=$src/build/bench
+mib=64 updates=0 steps=200000 syscalls=20000 rounds=3 out= workload=memtest
 while [ $# -gt 0 ]; do
 	case $1 in
+	--workload) workload=${2:-}; shift 2 ;;
+	--steps) steps=${2:-}; shift 2 ;;
 	--mib) mib=${2:-}; shift 2 ;;
 	--updates) updates=${2:-}; shift 2 ;;
 	--syscalls) syscalls=${2:-}; shift 2 ;;
 	--rounds) rounds=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
-	-h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-for v in "$mib" "$updates" "$syscalls" "$rounds"; do
-	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates, --syscalls and --rounds need numbers" >&2; exit 2 ;; esac
+for v in "$mib" "$updates" "$steps" "$syscalls" "$rounds"; do
+	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates, --steps, --syscalls and --rounds need numbers" >&2; exit 2 ;; esac
 done
+[ "$steps" -ge 1 ] || { echo "bench: --steps must be at least 1" >&2; exit 2; }
+out=${out:-$src/build/bench/$workload}
 [ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
-[ -x "$src/build/tools/guest/tpt-memtest" ] || { echo "bench: build first (cmake --build build)" >&2; exit 2; }
+case $workload in
+memtest|ptrchase) bin=tpt-$workload ;;
+sysbench) bin=sysbench
+	[ -x /usr/bin/sysbench ] || { echo "bench: sysbench is missing (apt-get install sysbench)" >&2; exit 2; } ;;
+*) echo "bench: unknown workload '$workload' (memtest, ptrchase, sysbench)" >&2; exit 2 ;;
+esac
+for b in tpt-memtest tpt-ptrchase; do
+	[ -x "$src/build/tools/guest/$b" ] || { echo "bench: build first (cmake --build build)" >&2; exit 2; }
+done
 mkdir -p "$out"
 work=$out/work
 mkdir -p "$work"
 l2kernel=$("$src/tools/build-guest-kernel.sh")
-args="-m $mib"
-[ "$updates" = 0 ] || args="$args -n $updates"
-[ "$syscalls" = 0 ] || args="$args -S $syscalls"
+case $workload in
+memtest) args="-m $mib"
+	[ "$updates" = 0 ] || args="$args -n $updates"
+	[ "$syscalls" = 0 ] || args="$args -S $syscalls"
+	cmd="tpt-memtest $args" ;;
+ptrchase) cmd="tpt-ptrchase -m $mib -n $steps" ;;
+sysbench) cmd="sysbench-run $mib" ;;
+esac
 l2mem=$((mib * 2 + 256))
+# sysbench's report, as one line with the keys the tables read.
+cat > "$work/sysbench-run" <<'SB'
+#!/bin/sh
+out=$(/usr/bin/sysbench memory --memory-block-size="${1}M" --memory-total-size="${1}M" \
+	--memory-access-mode=rnd --threads=1 --rand-seed=1 run) || exit 1
+t=$(echo "$out" | sed -n 's/.*total time: *\([0-9.]*\)s.*/\1/p')
+ev=$(echo "$out" | sed -n 's/.*total number of events: *\([0-9]*\).*/\1/p')
+ms=$(awk -v t="$t" 'BEGIN { printf "%d", t * 1000 }')
+echo "sysbench: mib=$1 checksum=events-$ev ms=$ms update_ms=$ms"
+SB
+chmod +x "$work/sysbench-run"
+extra_l2= extra_l1=
+if [ "$workload" = sysbench ]; then
+	for spec in $("$tb/bin-files.sh" /usr/bin/sysbench); do
+		extra_l2="$extra_l2 --l2-file $spec"
+		extra_l1="$extra_l1 $spec"
+	done
+fi
 
 # Inside L2: run the workload ROUNDS times, under TPT if the mode says so.
 cat > "$work/l2-run.sh" <<EOF
@@ -59,11 +104,11 @@ cat > "$work/l2-run.sh" <<EOF
 mode=\$(sed -n 's/.*benchmode=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
 if [ "\$mode" = tpt ] || [ "\$mode" = verify ]; then
 	echo 1 > /sys/kernel/devirt || exit 1
-	echo tpt-memtest > /sys/kernel/mm/devirt/task_name || exit 1
+	echo $bin > /sys/kernel/mm/devirt/task_name || exit 1
 fi
 i=1
 while [ \$i -le $rounds ]; do
-	r=\$(tpt-memtest $args) || exit 1
+	r=\$($cmd) || exit 1
 	echo "BENCH mode=\$mode round=\$i" \$r
 	i=\$((i + 1))
 done
@@ -76,7 +121,7 @@ export L2_TIMEOUT=1500
 rc=0
 i=1
 while [ \$i -le $rounds ]; do
-	r=\$(/testbed/tpt-memtest $args) || rc=1
+	r=\$(PATH=/testbed:\$PATH $cmd) || rc=1
 	echo "BENCH mode=native round=\$i" \$r
 	i=\$((i + 1))
 done
@@ -96,8 +141,12 @@ EOF
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" --l2 "$l2kernel" \
 	--l2-file "$work/l2-run.sh=/testbed/l2-run.sh" \
 	--l2-file "$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
-	"$src/build/tools/guest/tpt-memtest=/testbed/tpt-memtest"
-echo "bench: $rounds round(s) of 'tpt-memtest $args' per mode in the emulated test bed..." >&2
+	--l2-file "$src/build/tools/guest/tpt-ptrchase=/bin/tpt-ptrchase" \
+	--l2-file "$work/sysbench-run=/bin/sysbench-run" $extra_l2 \
+	"$src/build/tools/guest/tpt-memtest=/testbed/tpt-memtest" \
+	"$src/build/tools/guest/tpt-ptrchase=/testbed/tpt-ptrchase" \
+	"$work/sysbench-run=/testbed/sysbench-run" $extra_l1
+echo "bench: $rounds round(s) of '$cmd' per mode in the emulated test bed..." >&2
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 3600 $((l2mem + 1536)) >&2 || status=1
 log=$work/results.txt
@@ -105,12 +154,14 @@ tr -d '\r' < "$work/l1.log" | grep -E '^(BENCH|PASS|FAIL)' > "$log" || true
 
 # CSV: mode,round,update_ms,total_ms,checksum,syscall_ns (one row per
 # finished round; key=value fields, so a missing syscall_ns stays empty)
-echo "mode,round,update_ms,total_ms,checksum,syscall_ns" > "$out/bench.csv"
+# lat (ptrchase): ns per step by working set, "1M:3.4;2M:3.6;..."
+echo "mode,round,update_ms,total_ms,checksum,syscall_ns,lat" > "$out/bench.csv"
 awk '/^BENCH mode=/ {
 	delete kv
 	for (i = 2; i <= NF; i++) if (split($i, p, "=") == 2) kv[p[1]] = p[2]
 	if (kv["checksum"] == "" || kv["ms"] == "") next
-	print kv["mode"] "," kv["round"] "," kv["update_ms"] "," kv["ms"] "," kv["checksum"] "," kv["syscall_ns"]
+	gsub(",", ";", kv["lat"])
+	print kv["mode"] "," kv["round"] "," kv["update_ms"] "," kv["ms"] "," kv["checksum"] "," kv["syscall_ns"] "," kv["lat"]
 }' "$log" >> "$out/bench.csv"
 nsum=$(tail -n +2 "$out/bench.csv" | cut -d, -f5 | sort -u | wc -l)
 median() { # MODE COLUMN
@@ -120,8 +171,12 @@ median() { # MODE COLUMN
 ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 : > "$work/medians.dat"
 {
-	echo "tpt-memtest $args, $rounds round(s) per mode, medians; EMULATED test bed (QEMU TCG L1): compare ratios only"
-	echo "update = the random updates alone (all pages touched before), total = the whole run (faults, fork, ...)"
+	echo "$cmd, $rounds round(s) per mode, medians; EMULATED test bed (QEMU TCG L1): compare ratios only"
+	case $workload in
+	memtest) echo "update = the random updates alone (all pages touched before), total = the whole run (faults, fork, ...)" ;;
+	ptrchase) echo "update = the timed chases alone (pages faulted in before), total = the whole run" ;;
+	sysbench) echo "update = total = sysbench's total time" ;;
+	esac
 	printf '%-8s %10s %8s %10s %8s %11s %8s  %s\n' mode update_ms /nested total_ms /nested syscall_ns /nested note
 	nu=$(median nested 3) nt=$(median nested 4) ns=$(median nested 6)
 	for m in native nested shadow tpt verify; do
@@ -141,6 +196,10 @@ ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }
 	done
 	if [ "$nsum" = 1 ]; then echo "checksums: identical in every run ($(tail -1 "$out/bench.csv" | cut -d, -f5))"
 	else echo "checksums: DIFFER ($nsum distinct values)"; status=1; fi
+	if [ "$workload" = ptrchase ]; then
+		echo "ns per step by working set (median over rounds):"
+		awk -F, -f "$src/tools/bench-lat.awk" "$out/bench.csv"
+	fi
 } > "$out/summary.txt"
 cat "$out/summary.txt"
 if command -v gnuplot >/dev/null && [ -s "$work/medians.dat" ]; then
