@@ -204,7 +204,7 @@ ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }
 cat "$out/summary.txt"
 if command -v gnuplot >/dev/null && [ -s "$work/medians.dat" ]; then
 	gnuplot -e "set terminal png size 800,480; set output '$out/bench.png';
-		set title 'tpt-memtest $args, medians (emulated test bed: ratios only)';
+		set title '$cmd, medians (emulated test bed: ratios only)';
 		set ylabel 'ms'; set style data histograms; set style fill solid;
 		set key top left; plot '$work/medians.dat' using 2:xtic(1) title 'random updates',
 		'' using 3 title 'whole run'" &&

@@ -6,7 +6,7 @@ set -u
 dv=/sys/kernel/devirt
 names=/sys/kernel/mm/devirt/task_name
 stats=/sys/kernel/mm/devirt/stats
-MIB=${TPT_MIB:-8} UPDATES=${TPT_UPDATES:-1000000} CHURN=${TPT_CHURN:-200}
+MIB=${TPT_MIB:-8} UPDATES=${TPT_UPDATES:-1000000} CHURN=${TPT_CHURN:-200} REMAPS=${TPT_REMAPS:-300}
 rc=0
 pass() { echo "TPT-PASS $*"; }
 fail() { echo "TPT-FAIL $*"; rc=1; }
@@ -32,7 +32,7 @@ esac
 grep -q 'ready 0' $stats && pass "not_ready_before_init" || fail "not_ready_before_init"
 
 # The reference: the same workload, not under TPT.
-ref=$(tpt-memtest -m "$MIB" -n "$UPDATES") || fail "reference run failed"
+ref=$(tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS") || fail "reference run failed"
 echo "TPT-REF $ref"
 
 e=$(write 1 $dv); [ -z "$e" ] && pass "devirt_init" || fail "devirt_init: $e"
@@ -56,12 +56,22 @@ write "tpt-memtest" $names >/dev/null
 
 # The same workload under TPT: same checksums, and counted as TPT.
 f0=$(stat fills) a0=$(stat arms) p0=$(stat processes_total)
-got=$(tpt-memtest -m "$MIB" -n "$UPDATES") || fail "TPT run failed"
+got=$(tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS") || fail "TPT run failed"
 echo "TPT-GOT $got"
-sum_ref=$(echo "$ref" | sed 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/')
-sum_got=$(echo "$got" | sed 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/')
+sum_ref=$(echo "$ref" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+sum_got=$(echo "$got" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
 [ -n "$sum_ref" ] && [ "$sum_ref" = "$sum_got" ] && pass "same_checksums: $sum_got" ||
 	fail "same_checksums: reference '$sum_ref', TPT '$sum_got'"
+# Same page accounting with and without TPT: resident, anonymous, dirty and
+# referenced (accessed bits kept) kB of the buffer after the updates.
+sm_ref=$(echo "$ref" | sed -n 's/.*smaps=\([^ ]*\).*/\1/p')
+sm_got=$(echo "$got" | sed -n 's/.*smaps=\([^ ]*\).*/\1/p')
+[ -n "$sm_ref" ] && [ "$sm_ref" = "$sm_got" ] && pass "same_smaps: $sm_got" ||
+	fail "same_smaps: reference '$sm_ref', TPT '$sm_got'"
+# Two threads of the TPT process on two vCPUs: no read through a stale
+# translation after the other thread's madvise (TLB shootdown).
+echo "$got" | grep -q "remaps=$REMAPS stale=0" && pass "threads_no_stale_translation: $REMAPS remaps" ||
+	fail "threads_no_stale_translation: $(echo "$got" | grep remaps=)"
 p1=$(stat processes_total)
 [ $((p1 - p0)) -ge 2 ] && pass "process_and_child_were_tpt: $((p1 - p0))" ||
 	fail "process_and_child_were_tpt: processes_total $p0 -> $p1"

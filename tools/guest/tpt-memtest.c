@@ -4,7 +4,7 @@
  * pages are translated, to compare a process run under TPT with one run
  * without it. Static, runs in a busybox initramfs.
  *
- *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-q]
+ *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]
  *
  * It maps MIB MiB, writes a pseudo-random pattern with random-order
  * 64-bit updates, forks (the child reads everything back through
@@ -22,11 +22,22 @@
  * then makes N getppid() calls and appends syscall_ns=T, the mean cost of
  * one user -> kernel -> user round trip (what TPT's switches add to).
  *
+ * Always: a write to a read-only page must raise SIGSEGV with the faulting
+ * address and SEGV_ACCERR, and the buffer's /proc/self/smaps counters are
+ * printed (smaps=rss:KB/anon:KB/dirty:KB/ref:KB), to compare runs with and
+ * without TPT. With -t N, a second thread keeps reading a page that the
+ * main thread zaps (madvise DONTNEED) and rewrites N times; after each
+ * rewrite the reader must see the new value, never the old page through a
+ * stale translation (TLB shootdown across vCPUs); prints remaps=N stale=K.
+ *
  * Exit status 0 when every internal check held, 1 otherwise (the failed
  * check is printed), 2 for bad usage.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,8 +82,138 @@ static uint64_t checksum(const uint64_t *w, size_t n)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-q]\n");
+	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]\n");
 	return 2;
+}
+
+/* SIGSEGV on a read-only page: where and why, then back to the check. */
+static sigjmp_buf segv_jmp;
+static void *volatile segv_addr;
+static volatile int segv_code;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	segv_addr = si->si_addr;
+	segv_code = si->si_code;
+	siglongjmp(segv_jmp, 1);
+}
+
+static void check_segv(uint64_t *page)
+{
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, &old);
+	CHECK(!mprotect(page, PAGE, PROT_READ), "mprotect for SIGSEGV: %s", strerror(errno));
+	segv_addr = NULL;
+	if (!sigsetjmp(segv_jmp, 1)) {
+		*(volatile uint64_t *)(page + 3) = 1;
+		CHECK(0, "a write to a read-only page did not fault");
+	}
+	CHECK(segv_addr == (void *)(page + 3), "SIGSEGV at %p, expected %p", segv_addr,
+	      (void *)(page + 3));
+	CHECK(segv_code == SEGV_ACCERR, "SIGSEGV si_code %d, expected SEGV_ACCERR", segv_code);
+	CHECK(!mprotect(page, PAGE, PROT_READ | PROT_WRITE), "mprotect back: %s", strerror(errno));
+	sigaction(SIGSEGV, &old, NULL);
+}
+
+/* The buffer's VMAs in /proc/self/smaps, summed into one short string. */
+static void smaps_summary(const void *addr, size_t bytes, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	unsigned long lo, hi, v, rss = 0, anon = 0, dirty = 0, ref = 0;
+	int in = 0;
+
+	snprintf(out, len, "unavailable");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr < hi && (uintptr_t)addr + bytes > lo;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (sscanf(line, "Rss: %lu", &v) == 1)
+			rss += v;
+		else if (sscanf(line, "Anonymous: %lu", &v) == 1)
+			anon += v;
+		else if (sscanf(line, "Private_Dirty: %lu", &v) == 1)
+			dirty += v;
+		else if (sscanf(line, "Referenced: %lu", &v) == 1)
+			ref += v;
+	}
+	fclose(f);
+	snprintf(out, len, "rss:%lu/anon:%lu/dirty:%lu/ref:%lu", rss, anon, dirty, ref);
+}
+
+struct shoot {
+	volatile uint64_t *page;
+	uint64_t gen, ack;	/* accessed atomically */
+	unsigned long stale;
+	int stop;
+};
+
+static void *shoot_reader(void *arg)
+{
+	struct shoot *sh = arg;
+	uint64_t seen = 0;
+
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t g = __atomic_load_n(&sh->gen, __ATOMIC_ACQUIRE);
+		uint64_t v = sh->page[0];	/* keeps the translation warm */
+
+		if (g == seen) {
+			sched_yield();
+			continue;
+		}
+		if (v != g)
+			v = sh->page[0];	/* read before seeing g: read again */
+		if (v != g)
+			sh->stale++;
+		seen = g;
+		__atomic_store_n(&sh->ack, g, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* The main thread zaps and rewrites the page @n times; returns stale reads. */
+static unsigned long shootdown_test(uint64_t n)
+{
+	struct shoot sh = { 0 };
+	pthread_t t;
+	uint64_t *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED) {
+		CHECK(0, "mmap for the shootdown test");
+		return 0;
+	}
+	page[0] = 0;
+	sh.page = page;
+	if (pthread_create(&t, NULL, shoot_reader, &sh)) {
+		CHECK(0, "pthread_create");
+		return 0;
+	}
+	for (uint64_t k = 1; k <= n; k++) {
+		/* A new zero page replaces the old one; the old one is freed and
+		 * must be unreachable from every CPU the reader runs on. */
+		CHECK(!madvise(page, PAGE, MADV_DONTNEED), "madvise: %s", strerror(errno));
+		page[0] = k;
+		__atomic_store_n(&sh.gen, k, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&sh.ack, __ATOMIC_ACQUIRE) != k)
+			sched_yield();
+	}
+	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	munmap(page, PAGE);
+	CHECK(!sh.stale, "%lu reads saw a page after it was replaced", sh.stale);
+	return sh.stale;
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -86,7 +227,9 @@ static int parse_u64(const char *s, uint64_t *v)
 
 int main(int argc, char **argv)
 {
-	uint64_t mib = 16, updates = 0, seed = 42, syscalls = 0, s, child_sum = 0, sum;
+	uint64_t mib = 16, updates = 0, seed = 42, syscalls = 0, remaps = 0, s, child_sum = 0, sum;
+	unsigned long stale = 0;
+	char smaps[128];
 	double syscall_ns = 0;
 	int quiet = 0, opt, status;
 	struct timespec t0, t1, u0, u1;
@@ -95,7 +238,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int fds[2];
 
-	while ((opt = getopt(argc, argv, "m:n:s:S:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:S:t:q")) != -1) {
 		switch (opt) {
 		case 'm':
 			if (parse_u64(optarg, &mib) || !mib || mib > 65536)
@@ -111,6 +254,10 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			if (parse_u64(optarg, &syscalls) || syscalls > 100000000)
+				return usage();
+			break;
+		case 't':
+			if (parse_u64(optarg, &remaps) || remaps > 10000000)
 				return usage();
 			break;
 		case 'q':
@@ -151,6 +298,7 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &u1);
 	sum = checksum(w, words);
+	smaps_summary(w, bytes, smaps, sizeof(smaps));
 
 	/* fork: the child sees the same data, and its writes stay its own. */
 	if (pipe(fds)) {
@@ -222,6 +370,11 @@ int main(int argc, char **argv)
 			r[i] = 4 * PAGE / 8 + i;
 	}
 	sum = checksum(w, words);
+	check_segv(w);
+	CHECK(checksum(w, words) == sum, "data changed by the SIGSEGV check");
+	if (remaps)
+		stale = shootdown_test(remaps);
+	sum = checksum(w, words);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (syscalls) {
 		struct timespec s0, s1;
@@ -236,9 +389,13 @@ int main(int argc, char **argv)
 	}
 	if (!quiet)
 		printf("tpt-memtest: mib=%" PRIu64 " updates=%" PRIu64 " checksum=%016" PRIx64
-		       " child=%016" PRIx64 " ms=%ld update_ms=%ld\n", mib, updates, sum, child_sum,
+		       " child=%016" PRIx64 " ms=%ld update_ms=%ld smaps=%s\n", mib, updates, sum,
+		       child_sum,
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
-		       (long)((u1.tv_sec - u0.tv_sec) * 1000 + (u1.tv_nsec - u0.tv_nsec) / 1000000));
+		       (long)((u1.tv_sec - u0.tv_sec) * 1000 + (u1.tv_nsec - u0.tv_nsec) / 1000000),
+		       smaps);
+	if (!quiet && remaps)
+		printf("tpt-memtest: remaps=%" PRIu64 " stale=%lu\n", remaps, stale);
 	if (!quiet && syscalls)
 		printf("tpt-memtest: syscalls=%" PRIu64 " syscall_ns=%.0f\n", syscalls, syscall_ns);
 	return failed;
