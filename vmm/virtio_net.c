@@ -36,6 +36,8 @@ static void net_config_read(void *dev, uint32_t off, void *out, uint32_t len)
 
 static void poll_tap(struct virtio_net *n, bool on)
 {
+	if (n->tap_gone)
+		on = false;
 	if (n->io && n->tap_polled != on && !iothread_mod(n->io, &n->tap_h, on ? EPOLLIN : 0))
 		n->tap_polled = on;
 }
@@ -162,8 +164,17 @@ static void net_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 
 static void tap_ready(void *opaque, uint32_t events)
 {
-	(void)events;
-	virtio_net_rx(opaque);
+	struct virtio_net *n = opaque;
+
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		/* The interface went away under us: the link is down for good. */
+		if (!n->tap_gone)
+			fprintf(stderr, "tptvmm: virtio-net: the tap device failed; no more frames\n");
+		n->tap_gone = true;
+		poll_tap(n, false);
+		return;
+	}
+	virtio_net_rx(n);
 }
 
 static const struct virtio_dev_ops net_ops = {

@@ -41,6 +41,7 @@ struct virtio_net {
 	struct iothread *io;		/* NULL: not attached (unit tests) */
 	struct io_handler tap_h;
 	bool tap_polled;
+	bool tap_gone;			/* EPOLLERR/HUP: never polled again */
 	uint64_t features;		/* what offloads are set up for */
 	bool features_known;
 	size_t rx_len;			/* frame waiting in rx_buf, or 0 */
