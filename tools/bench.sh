@@ -21,6 +21,12 @@
 #   --syscalls N  memtest: getppid() round trips timed after the updates
 #                 (default 20000; 0: none): what TPT's switches add per syscall
 #   --rounds N    runs per mode; the table shows the median (default 3)
+#   --real        run on this machine instead of the emulated bed: needs
+#                 /dev/kvm from host_kernel/'s KVM (tpt modes) and root;
+#                 sizes like the seed's (--mib 4096: an 8.25 GiB guest)
+#   --reload-kvm  with --real: for shadow mode, reload kvm_amd with npt=0
+#                 (kvm_intel: ept=0) and back afterwards; without it shadow
+#                 is reported as not run
 #   --out DIR     where bench.csv, summary.txt and bench.png go
 #                 (default build/bench/WORKLOAD)
 #
@@ -36,17 +42,19 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
-mib=64 updates=0 steps=200000 syscalls=20000 rounds=3 out= workload=memtest
+mib=64 updates=0 steps=200000 syscalls=20000 rounds=3 out= workload=memtest real=0 reload=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--workload) workload=${2:-}; shift 2 ;;
 	--steps) steps=${2:-}; shift 2 ;;
+	--real) real=1; shift ;;
+	--reload-kvm) reload=1; shift ;;
 	--mib) mib=${2:-}; shift 2 ;;
 	--updates) updates=${2:-}; shift 2 ;;
 	--syscalls) syscalls=${2:-}; shift 2 ;;
 	--rounds) rounds=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
-	-h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -55,7 +63,14 @@ for v in "$mib" "$updates" "$steps" "$syscalls" "$rounds"; do
 done
 [ "$steps" -ge 1 ] || { echo "bench: --steps must be at least 1" >&2; exit 2; }
 out=${out:-$src/build/bench/$workload}
-[ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
+if [ $real = 1 ]; then
+	[ "$mib" -ge 1 ] && [ "$mib" -le 65536 ] || { echo "bench: --mib must be 1..65536" >&2; exit 2; }
+	[ -c /dev/kvm ] || { echo "bench: --real needs /dev/kvm" >&2; exit 2; }
+	[ "$(id -u)" = 0 ] || { echo "bench: --real runs as root (KVM statistics, module reloads)" >&2; exit 2; }
+else
+	[ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
+	[ $reload = 0 ] || { echo "bench: --reload-kvm needs --real" >&2; exit 2; }
+fi
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
 case $workload in
 memtest|ptrchase) bin=tpt-$workload ;;
@@ -114,30 +129,68 @@ while [ \$i -le $rounds ]; do
 done
 [ "\$mode" = nested ] || [ "\$mode" = shadow ] || sed 's/^/BENCH-STAT mode='"\$mode"' /' /sys/kernel/mm/devirt/stats
 EOF
-# Inside L1: native runs, then one L2 per mode.
+# Inside L1 (or on this machine with --real): native runs, then one L2
+# per mode. T is where tptvmm, l2-check.sh, the L2 and the workloads are.
 cat > "$work/run.sh" <<EOF
 #!/bin/sh
-export L2_TIMEOUT=1500
+T=\${TESTBED:-/testbed}
+export TESTBED=\$T
+export L2_TIMEOUT=\${L2_TIMEOUT:-1500}
 rc=0
 i=1
 while [ \$i -le $rounds ]; do
-	r=\$(PATH=/testbed:\$PATH $cmd) || rc=1
+	r=\$(PATH=\$T:\$PATH $cmd) || rc=1
 	echo "BENCH mode=native round=\$i" \$r
 	i=\$((i + 1))
 done
 run_l2() { # MODE [tptvmm options]
 	m=\$1; shift
-	L2_CMDLINE="pti=on benchmode=\$m" sh /testbed/l2-check.sh "bench_\$m" tptvmm 1 $l2mem debug "\$@" || rc=1
+	L2_CMDLINE="pti=on benchmode=\$m" sh \$T/l2-check.sh "bench_\$m" tptvmm 1 $l2mem debug "\$@" || rc=1
 	grep '^BENCH' "/tmp/l2-bench_\$m.out" | tr -d '\r'
 	grep 'KVM TPT stats' "/tmp/l2-bench_\$m.err" | sed "s/^/BENCH-KVM mode=\$m /"
 }
 run_l2 nested
 run_l2 tpt --tpt=trust
 run_l2 verify --tpt=verify
-rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko npt=0 || { echo "BENCH-SKIP shadow: cannot reload kvm_amd with npt=0"; exit \$rc; }
-run_l2 shadow
+if [ "\$T" = /testbed ]; then
+	rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko npt=0 ||
+		{ echo "BENCH-SKIP shadow: cannot reload kvm_amd with npt=0"; exit \$rc; }
+	run_l2 shadow
+elif [ "\${RELOAD_KVM:-0}" = 1 ]; then
+	# A real host: the vendor module goes back to its defaults afterwards.
+	if [ -d /sys/module/kvm_amd ]; then mod=kvm_amd opt=npt=0; else mod=kvm_intel opt=ept=0; fi
+	if modprobe -r \$mod && modprobe \$mod \$opt; then
+		run_l2 shadow
+		modprobe -r \$mod; modprobe \$mod || echo "bench: could not reload \$mod with its defaults" >&2
+	else
+		echo "BENCH-SKIP shadow: cannot reload \$mod with \$opt (other VMs running?)"
+	fi
+else
+	echo "BENCH-SKIP shadow: needs --reload-kvm (reloads the KVM vendor module with nested paging off)"
+fi
 exit \$rc
 EOF
+status=0
+if [ $real = 1 ]; then
+	# The same files as in the bed's L1 image, in a directory here.
+	rt=$work/real
+	rm -rf "$rt"
+	mkdir -p "$rt/l2"
+	cp "$src/build/vmm/tptvmm-static" "$rt/tptvmm"
+	cp "$tb/l2-check.sh" "$work/run.sh" "$rt/"
+	cp "$l2kernel" "$rt/l2/bzImage"
+	# shellcheck disable=SC2086 # space-free specs
+	"$tb/mkinitramfs.sh" "$rt/l2/initrd.gz" "$tb/l2-init.sh" \
+		"$src/build/tools/guest/tpt-guest-util=/bin/tpt-guest-util" \
+		"$work/l2-run.sh=/testbed/l2-run.sh" \
+		"$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
+		"$src/build/tools/guest/tpt-ptrchase=/bin/tpt-ptrchase" \
+		"$work/sysbench-run=/bin/sysbench-run" $(echo "$extra_l2" | sed 's/--l2-file //g')
+	cp "$src/build/tools/guest/tpt-memtest" "$src/build/tools/guest/tpt-ptrchase" \
+		"$work/sysbench-run" "$rt/"
+	echo "bench: $rounds round(s) of '$cmd' per mode on this machine (not emulated)..." >&2
+	TESTBED=$rt RELOAD_KVM=$reload sh "$rt/run.sh" > "$work/l1.log" 2>&1 || status=1
+else
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" --l2 "$l2kernel" \
 	--l2-file "$work/l2-run.sh=/testbed/l2-run.sh" \
 	--l2-file "$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
@@ -147,8 +200,15 @@ EOF
 	"$src/build/tools/guest/tpt-ptrchase=/testbed/tpt-ptrchase" \
 	"$work/sysbench-run=/testbed/sysbench-run" $extra_l1
 echo "bench: $rounds round(s) of '$cmd' per mode in the emulated test bed..." >&2
-status=0
+# Progress: each finished round as it appears in L1's console log.
+: > "$work/l1.log"
+tail -n 0 -f "$work/l1.log" 2>/dev/null | tr -d '\r' |
+	grep --line-buffered -E '^(BENCH mode=|PASS bench_|FAIL bench_|BENCH-SKIP)' |
+	sed -u 's/ tpt-[a-z]*: / /; s/^/bench: progress: /' >&2 &
+progress=$!
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 3600 $((l2mem + 1536)) >&2 || status=1
+kill $progress 2>/dev/null || true
+fi
 log=$work/results.txt
 tr -d '\r' < "$work/l1.log" | grep -E '^(BENCH|PASS|FAIL)' > "$log" || true
 
@@ -171,7 +231,11 @@ median() { # MODE COLUMN
 ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
 : > "$work/medians.dat"
 {
-	echo "$cmd, $rounds round(s) per mode, medians; EMULATED test bed (QEMU TCG L1): compare ratios only"
+	if [ $real = 1 ]; then
+		echo "$cmd, $rounds round(s) per mode, medians; on $(uname -n), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	else
+		echo "$cmd, $rounds round(s) per mode, medians; EMULATED test bed (QEMU TCG L1): compare ratios only"
+	fi
 	case $workload in
 	memtest) echo "update = the random updates alone (all pages touched before), total = the whole run (faults, fork, ...)" ;;
 	ptrchase) echo "update = the timed chases alone (pages faulted in before), total = the whole run" ;;
@@ -204,7 +268,7 @@ ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }
 cat "$out/summary.txt"
 if command -v gnuplot >/dev/null && [ -s "$work/medians.dat" ]; then
 	gnuplot -e "set terminal png size 800,480; set output '$out/bench.png';
-		set title '$cmd, medians (emulated test bed: ratios only)';
+		set title '$cmd, medians ($([ $real = 1 ] && echo "$(uname -n)" || echo "emulated test bed: ratios only"))';
 		set ylabel 'ms'; set style data histograms; set style fill solid;
 		set key top left; plot '$work/medians.dat' using 2:xtic(1) title 'random updates',
 		'' using 3 title 'whole run'" &&

@@ -218,8 +218,13 @@ static int read_inputs(struct vm *vm, struct err *e)
 	}
 	if (vm->cfg.initrd) {
 		if (read_file_all(vm->cfg.initrd, UINT32_MAX, &vm->initrd,
-				  &vm->initrd_len, e))
+				  &vm->initrd_len, e)) {
+			char msg[sizeof(e->msg)];
+
+			memcpy(msg, e->msg, sizeof(msg));
+			snprintf(e->msg, sizeof(e->msg), "--initrd: %.490s", msg);
 			return -1;
+		}
 		if (vm->initrd_len >= vm->cfg.mem)
 			return err_set(e, "initrd %s (%zu MiB) is larger than guest RAM (%llu MiB)",
 				       vm->cfg.initrd, vm->initrd_len >> 20,

@@ -13,7 +13,8 @@ shift 5
 out=/tmp/l2-$name.out err=/tmp/l2-$name.err
 limit=${L2_TIMEOUT:-300}
 cmd="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=1 l2exit=$how ${L2_CMDLINE:-}"
-kernel=/testbed/l2/bzImage initrd=/testbed/l2/initrd.gz
+tb=${TESTBED:-/testbed}	# where tptvmm and the L2 are (bench.sh --real: elsewhere)
+kernel=$tb/l2/bzImage initrd=$tb/l2/initrd.gz
 now_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 fail() {
 	echo "FAIL $name: $*"
@@ -26,12 +27,12 @@ mkfifo "$fifo" || fail "mkfifo $fifo"
 # busybox timeout execs the VMM in this process, so $! is the VMM itself.
 case $vmm in
 tptvmm)
-	timeout "$limit" /testbed/tptvmm --kernel "$kernel" --initrd "$initrd" \
+	timeout "$limit" "$tb/tptvmm" --kernel "$kernel" --initrd "$initrd" \
 		--mem "${mem}M" --cpus "$cpus" --cmdline "$cmd" "$@" \
 		</dev/null >"$fifo" 2>"$err" &
 	;;
 qemu)
-	timeout "$limit" /usr/bin/qemu-system-x86_64 -L /testbed/qemu-data -M pc \
+	timeout "$limit" /usr/bin/qemu-system-x86_64 -L "$tb/qemu-data" -M pc \
 		-accel kvm -cpu host -m "$mem" -smp "$cpus" -nodefaults \
 		-no-user-config -nographic -serial stdio -monitor none -no-reboot \
 		-kernel "$kernel" -initrd "$initrd" -append "$cmd" "$@" \
