@@ -1,5 +1,6 @@
 # tools/bench.sh --workload ptrchase: the median ns per step of each mode
 # for each working set, from bench.csv (mode,...,lat with "1M:3.4;2M:...").
+# A row per mode; with -v T=1 a row per working set (gnuplot's input).
 NR > 1 && $7 != "" {
 	n = split($7, a, ";")
 	for (i = 1; i <= n; i++) {
@@ -24,6 +25,22 @@ function median(m, i,   c, k, j, t, x) {
 	return c ? x[int((c + 1) / 2)] : 0
 }
 END {
+	if (T) {	# transposed, for gnuplot: a row per working set
+		split("native nested shadow tpt verify", order, " ")
+		printf "size"
+		for (o = 1; o <= 5; o++)
+			if (order[o] in seen)
+				printf " %s", order[o]
+		print ""
+		for (i = 1; i <= ns; i++) {
+			printf "%s", size[i]
+			for (o = 1; o <= 5; o++)
+				if (order[o] in seen)
+					printf " %.1f", median(order[o], i)
+			print ""
+		}
+		exit
+	}
 	printf "%-8s", "mode"
 	for (i = 1; i <= ns; i++)
 		printf " %8s", size[i]

@@ -270,9 +270,19 @@ if command -v gnuplot >/dev/null && [ -s "$work/medians.dat" ]; then
 	gnuplot -e "set terminal png size 800,480; set output '$out/bench.png';
 		set title '$cmd, medians ($([ $real = 1 ] && echo "$(uname -n)" || echo "emulated test bed: ratios only"))';
 		set ylabel 'ms'; set style data histograms; set style fill solid;
-		set key top left; plot '$work/medians.dat' using 2:xtic(1) title 'random updates',
+		set key top left; plot '$work/medians.dat' using 2:xtic(1) title 'timed phase (update_ms)',
 		'' using 3 title 'whole run'" &&
 		echo "plot: $out/bench.png"
+	if [ "$workload" = ptrchase ]; then
+		# ns per step against working set, one line per mode.
+		awk -F, -v T=1 -f "$src/tools/bench-lat.awk" "$out/bench.csv" > "$work/lat.dat"
+		n=$(head -1 "$work/lat.dat" | wc -w)
+		gnuplot -e "set terminal png size 800,480; set output '$out/bench-lat.png';
+			set title 'pointer chase: ns per step by working set ($([ $real = 1 ] && uname -n || echo "emulated: ratios only"))';
+			set ylabel 'ns per step'; set xlabel 'working set'; set key top left; set logscale y;
+			plot for [i=2:$n] '$work/lat.dat' using i:xtic(1) with linespoints title columnheader(i)" &&
+			echo "plot: $out/bench-lat.png"
+	fi
 else
 	echo "plot: skipped (gnuplot not installed: apt-get install gnuplot-nox)"
 fi
