@@ -153,16 +153,6 @@ static const struct virtio_dev_ops blk_ops = {
 	.notify = blk_notify,
 };
 
-static const struct virtio_dev_ops blk_ro_ops = {
-	.device_id = VIRTIO_ID_BLOCK,
-	.features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO,
-	.num_queues = 1,
-	.queue_max = BLK_QUEUE_SIZE,
-	.config_len = 24,
-	.config_read = blk_config_read,
-	.notify = blk_notify,
-};
-
 int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
 		    const struct guest_mem *mem, struct err *e)
 {
@@ -206,7 +196,10 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
 	base = base ? base + 1 : path;
 	/* The ID need not be NUL-terminated when it fills all 20 bytes. */
 	memcpy(b->id, base, strlen(base) < sizeof(b->id) ? strlen(base) : sizeof(b->id));
-	if (virtio_mmio_init(&b->t, ro ? &blk_ro_ops : &blk_ops, b, mem)) {
+	b->ops = blk_ops;
+	if (ro)
+		b->ops.features |= VIRTIO_BLK_F_RO;
+	if (virtio_mmio_init(&b->t, &b->ops, b, mem)) {
 		err_set(e, "--disk %s: virtio-mmio transport", path);
 		goto fail;
 	}

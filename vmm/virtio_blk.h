@@ -37,6 +37,7 @@ struct virtio_blk_stats {
 
 struct virtio_blk {
 	struct virtio_mmio t;
+	struct virtio_dev_ops ops;	/* blk_ops, with VIRTIO_BLK_F_RO if read-only */
 	int fd;
 	bool ro;
 	uint64_t sectors;		/* capacity in 512-byte sectors */

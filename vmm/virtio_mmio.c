@@ -209,22 +209,25 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 	return -1;
 }
 
+static void eventfd_signal(int fd)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	do {
+		r = write(fd, &one, sizeof(one));
+	} while (r < 0 && errno == EINTR);
+}
+
 /* Drives the interrupt line: a rising edge pulses the irqfd. */
 static void set_line(struct virtio_mmio *t, int level)
 {
-	uint64_t one = 1;
-
 	if (level < 0)
 		return;
 	if (level) {
 		__atomic_fetch_add(&t->interrupts, 1, __ATOMIC_RELAXED);
-		if (t->irq_fd >= 0) {
-			ssize_t r;
-
-			do {
-				r = write(t->irq_fd, &one, sizeof(one));
-			} while (r < 0 && errno == EINTR);
-		}
+		if (t->irq_fd >= 0)
+			eventfd_signal(t->irq_fd);
 	}
 	if (t->ops->irq)
 		t->ops->irq(t->dev, level);
@@ -232,17 +235,10 @@ static void set_line(struct virtio_mmio *t, int level)
 
 static void kick(struct virtio_mmio *t, unsigned int q)
 {
-	uint64_t one = 1;
-	ssize_t r;
-
-	if (t->kick_fd[q] < 0) {
-		if (t->ops->notify)
-			t->ops->notify(t->dev, t, q);
-		return;
-	}
-	do {
-		r = write(t->kick_fd[q], &one, sizeof(one));
-	} while (r < 0 && errno == EINTR);
+	if (t->kick_fd[q] >= 0)
+		eventfd_signal(t->kick_fd[q]);
+	else if (t->ops->notify)
+		t->ops->notify(t->dev, t, q);
 }
 
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size)
