@@ -20,13 +20,9 @@ grep -E 'Sanitizer|leak' /tmp/soak.out | head -20
 echo "SOAK-EXIT \$rc"
 [ \$rc = 0 ]
 RUN
-set --
-for g in "$build"/tests/guests/*.bin; do
-	set -- "$@" "$g=/testbed/guests/$(basename "$g")"
-done
 # shellcheck disable=SC2046 # bin-files.sh prints space-free specs
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" \
-	$("$tb/bin-files.sh" "$build/tests/soak/tpt_soak" | sed "s|=$build/tests/soak/tpt_soak\$|=/testbed/tpt_soak|") "$@"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --guests \
+	$("$tb/bin-files.sh" "$build/tests/soak/tpt_soak" | sed "s|=$build/tests/soak/tpt_soak\$|=/testbed/tpt_soak|")
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1500 || status=1
 tr -d '\r' < "$work/l1.log" | grep -E '^(PASS|FAIL|SKIP|SOAK-EXIT|.*Sanitizer)' | tee "$work/results.txt"

@@ -11,11 +11,7 @@ cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/kvm/cases.txt
 RUN
-set --
-for g in "$build"/tests/guests/*.bin; do
-	set -- "$@" "$g=/testbed/guests/$(basename "$g")"
-done
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" \
-	"$src/tests/kvm=/testbed/kvm" "$@"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --guests \
+	"$src/tests/kvm=/testbed/kvm"
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 600
 grep -E '^(PASS|FAIL|SKIP|tiny guests:)' "$work/l1.log" | tr -d '\r'

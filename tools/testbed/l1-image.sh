@@ -6,6 +6,8 @@
 #                 initramfs (tools/testbed/l2-init.sh) as /testbed/l2/initrd.gz
 #   --l2-file SRC=DST  also put SRC into the L2 initramfs as DST (repeatable)
 #   --qemu        add qemu-system-x86_64 and its firmware (for comparisons)
+#   --guests      add every tiny test guest (BUILD_DIR/tests/guests/*.bin)
+#                 as /testbed/guests/NAME.bin
 # The KVM modules are rebuilt from source with host_kernel/patches
 # (kvm-modules.sh) unless $TPT_KVM_MODULES says otherwise: "debian" for the
 # pinned Debian kernel's own modules, or a directory holding irqbypass.ko,
@@ -16,12 +18,18 @@ tb=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--l2 KERNEL] [--l2-file SRC=DST] [--qemu] [SRC=DST ...]"
 out=$1 build=$2 run=$3
 shift 3
-l2kernel= qemu=0 l2files=
+l2kernel= qemu=0 l2files= guests=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--l2) [ $# -ge 2 ] || die "--l2 needs a kernel"; l2kernel=$2; shift 2 ;;
 	--l2-file) [ $# -ge 2 ] || die "--l2-file needs SRC=DST"; l2files="$l2files $2"; shift 2 ;;
 	--qemu) qemu=1; shift ;;
+	--guests)
+		for g in "$build"/tests/guests/*.bin; do
+			[ -f "$g" ] || die "no test guests in $build/tests/guests: build first"
+			guests="$guests $g=/testbed/guests/$(basename "$g")"
+		done
+		shift ;;
 	*) break ;;
 	esac
 done
@@ -44,6 +52,7 @@ if [ -n "$l2kernel" ]; then
 fi
 [ -z "$l2files" ] || [ -n "$l2kernel" ] || die "--l2-file needs --l2"
 [ $qemu = 0 ] || extra="$extra $("$tb/qemu-files.sh")"
+extra="$extra$guests"
 # shellcheck disable=SC2086 # $extra is a list of space-free SRC=DST specs
 "$tb/mkinitramfs.sh" "$out" "$tb/l1-init.sh" \
 	"$build/vmm/tptvmm-static=/testbed/tptvmm" \
