@@ -72,20 +72,32 @@ int virtio_vm_create(struct virtio_vm *v, const struct vm_config *cfg,
 	return 0;
 }
 
-int virtio_vm_cmdline(const struct virtio_vm *v, char *cmdline, size_t size, struct err *e)
-{
-	size_t len = strlen(cmdline);
+/* One device's entry is at most " virtio_mmio.device=512@0xd0007000:15". */
+#define CMDLINE_ENTRY_MAX	64
 
+char *virtio_vm_cmdline(const struct virtio_vm *v, const char *base, struct err *e)
+{
+	size_t len = strlen(base), size = len + CMDLINE_ENTRY_MAX * v->nr + 1;
+	char *cmdline = malloc(size);
+
+	if (!cmdline) {
+		err_set(e, "out of memory for the command line");
+		return NULL;
+	}
+	memcpy(cmdline, base, len + 1);
 	for (unsigned int i = 0; i < v->nr; i++) {
 		int n = snprintf(cmdline + len, size - len, " virtio_mmio.device=%u@0x%llx:%u",
 				 VIRTIO_MMIO_SIZE, (unsigned long long)v->slot[i].base,
 				 v->slot[i].irq);
 
-		if (n < 0 || (size_t)n >= size - len)
-			return err_set(e, "kernel command line too long for the virtio devices");
+		if (n < 0 || (size_t)n >= size - len) {
+			free(cmdline);
+			err_set(e, "kernel command line too long for the virtio devices");
+			return NULL;
+		}
 		len += (size_t)n;
 	}
-	return 0;
+	return cmdline;
 }
 
 static void mmio_access(void *opaque, uint64_t off, uint8_t *data, unsigned int size,

@@ -58,8 +58,8 @@ unsigned int virtio_vm_irq(unsigned int i);
 /* Opens disks and taps as @cfg says; nothing touches KVM yet. */
 int virtio_vm_create(struct virtio_vm *v, const struct vm_config *cfg,
 		     const struct guest_mem *mem, struct err *e);
-/* Appends " virtio_mmio.device=..." for every device to @cmdline. */
-int virtio_vm_cmdline(const struct virtio_vm *v, char *cmdline, size_t size, struct err *e);
+/* @base plus " virtio_mmio.device=..." for every device, malloc'd; NULL on error. */
+char *virtio_vm_cmdline(const struct virtio_vm *v, const char *base, struct err *e);
 /* Registers the windows on @mmio, the irqfds and ioeventfds on @vm_fd. */
 int virtio_vm_attach(struct virtio_vm *v, int vm_fd, struct bus *mmio, struct err *e);
 int virtio_vm_start(struct virtio_vm *v, struct err *e);

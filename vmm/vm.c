@@ -262,11 +262,8 @@ static int load_guest(struct vm *vm, struct err *e)
 		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", vm->cfg.kernel);
 		return -1;
 	}
-	vm->cmdline = malloc(strlen(vm->cfg.cmdline) + 64 * CLI_MAX_VIRTIO + 1);
+	vm->cmdline = virtio_vm_cmdline(&vm->virtio, vm->cfg.cmdline, e);
 	if (!vm->cmdline)
-		return err_set(e, "out of memory for the command line");
-	strcpy(vm->cmdline, vm->cfg.cmdline);
-	if (virtio_vm_cmdline(&vm->virtio, vm->cmdline, strlen(vm->cfg.cmdline) + 64 * CLI_MAX_VIRTIO + 1, e))
 		return -1;
 	if (setup_boot_params(&vm->mem, &vm->boot, vm->cmdline, vm->initrd,
 			      vm->initrd_len, e) ||
