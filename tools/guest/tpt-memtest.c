@@ -5,6 +5,7 @@
  * without it. Static, runs in a busybox initramfs.
  *
  *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]
+ *               [-w] [-W] [-C]
  *
  * It maps MIB MiB, writes a pseudo-random pattern with random-order
  * 64-bit updates, forks (the child reads everything back through
@@ -30,6 +31,13 @@
  * rewrite the reader must see the new value, never the old page through a
  * stale translation (TLB shootdown across vCPUs); prints remaps=N stale=K.
  *
+ * -w prints "tpt-memtest: waiting pid=P" and waits for SIGUSR1 before it
+ * starts (time to switch it to TPT by pid); -W prints "tpt-memtest:
+ * holding pid=P" after its work and waits for SIGUSR1 before it exits
+ * (time to look at it while it is alive). -C ends the run with abort(),
+ * for a core dump, after printing buf=ADDR (where the buffer is) on the
+ * result line: tpt-corecheck finds the checksum again in the core.
+ *
  * Exit status 0 when every internal check held, 1 otherwise (the failed
  * check is printed), 2 for bad usage.
  */
@@ -47,6 +55,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "tpt-fnv.h"
 
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
@@ -72,17 +82,42 @@ static uint64_t next(uint64_t *s)
 
 static uint64_t checksum(const uint64_t *w, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	return tpt_fnv(TPT_FNV_INIT, w, n);
+}
+
+/* Prints @what with our pid, then waits for SIGUSR1 (blocked in main). */
+static void wait_usr1(const char *what)
+{
+	sigset_t set;
+	int sig;
+
+	printf("tpt-memtest: %s pid=%d\n", what, (int)getpid());
+	fflush(stdout);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	CHECK(!sigwait(&set, &sig), "sigwait failed");
+}
+
+/*
+ * @r (@words long) was just zapped (madvise DONTNEED, munmap + mmap): it
+ * must read back as zeroes. Then it is refilled with @first, @first + 1...
+ */
+static void check_zero_refill(uint64_t *r, size_t words, uint64_t first, const char *what)
+{
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ w[i]) * 1099511628211ULL;
-	return h;
+	for (i = 0; i < words; i++)
+		if (r[i]) {
+			CHECK(0, "%s page not zero at word %zu", what, i);
+			break;
+		}
+	for (i = 0; i < words; i++)
+		r[i] = first + i;
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]\n");
+	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q] [-w] [-W] [-C]\n");
 	return 2;
 }
 
@@ -231,14 +266,15 @@ int main(int argc, char **argv)
 	unsigned long stale = 0;
 	char smaps[128];
 	double syscall_ns = 0;
-	int quiet = 0, opt, status;
+	int quiet = 0, wait_start = 0, wait_end = 0, core = 0, opt, status;
+	sigset_t usr1;
 	struct timespec t0, t1, u0, u1;
 	size_t bytes, words, i;
 	uint64_t *w;
 	pid_t pid;
 	int fds[2];
 
-	while ((opt = getopt(argc, argv, "m:n:s:S:t:q")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:S:t:qwWC")) != -1) {
 		switch (opt) {
 		case 'm':
 			if (parse_u64(optarg, &mib) || !mib || mib > 65536)
@@ -263,6 +299,15 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'w':
+			wait_start = 1;
+			break;
+		case 'W':
+			wait_end = 1;
+			break;
+		case 'C':
+			core = 1;
+			break;
 		default:
 			return usage();
 		}
@@ -273,6 +318,12 @@ int main(int argc, char **argv)
 	words = bytes / 8;
 	if (!updates)
 		updates = words * 2;
+	/* Blocked here, so SIGUSR1 waits for sigwait() (threads inherit it). */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	if (wait_start)
+		wait_usr1("waiting");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* 2 MiB-aligned, so the THP region below is a whole huge page. */
@@ -343,13 +394,7 @@ int main(int argc, char **argv)
 		uint64_t *r = w + 2 * PAGE / 8;
 
 		CHECK(!madvise(r, 2 * PAGE, MADV_DONTNEED), "madvise: %s", strerror(errno));
-		for (i = 0; i < 2 * PAGE / 8; i++)
-			if (r[i]) {
-				CHECK(0, "DONTNEED page not zero at word %zu", i);
-				break;
-			}
-		for (i = 0; i < 2 * PAGE / 8; i++)
-			r[i] = 2 * PAGE / 8 + i;
+		check_zero_refill(r, 2 * PAGE / 8, 2 * PAGE / 8, "DONTNEED");
 	}
 
 	/* munmap + mmap of a range: fresh zero pages, then rewritten. */
@@ -361,13 +406,8 @@ int main(int argc, char **argv)
 		p = mmap(r, 2 * PAGE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 		CHECK(p == r, "mmap(MAP_FIXED) failed");
-		for (i = 0; i < 2 * PAGE / 8; i++)
-			if (r[i]) {
-				CHECK(0, "remapped page not zero at word %zu", i);
-				break;
-			}
-		for (i = 0; i < 2 * PAGE / 8; i++)
-			r[i] = 4 * PAGE / 8 + i;
+		if (p == r)
+			check_zero_refill(r, 2 * PAGE / 8, 4 * PAGE / 8, "remapped");
 	}
 	sum = checksum(w, words);
 	check_segv(w);
@@ -387,16 +427,26 @@ int main(int argc, char **argv)
 		syscall_ns = ((double)(s1.tv_sec - s0.tv_sec) * 1e9 +
 			      (double)(s1.tv_nsec - s0.tv_nsec)) / (double)syscalls;
 	}
-	if (!quiet)
+	if (!quiet) {
 		printf("tpt-memtest: mib=%" PRIu64 " updates=%" PRIu64 " checksum=%016" PRIx64
-		       " child=%016" PRIx64 " ms=%ld update_ms=%ld smaps=%s\n", mib, updates, sum,
+		       " child=%016" PRIx64 " ms=%ld update_ms=%ld smaps=%s", mib, updates, sum,
 		       child_sum,
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
 		       (long)((u1.tv_sec - u0.tv_sec) * 1000 + (u1.tv_nsec - u0.tv_nsec) / 1000000),
 		       smaps);
+		if (core)
+			printf(" buf=%p bytes=%zu", (void *)w, bytes);
+		printf("\n");
+	}
 	if (!quiet && remaps)
 		printf("tpt-memtest: remaps=%" PRIu64 " stale=%lu\n", remaps, stale);
 	if (!quiet && syscalls)
 		printf("tpt-memtest: syscalls=%" PRIu64 " syscall_ns=%.0f\n", syscalls, syscall_ns);
+	if (wait_end)
+		wait_usr1("holding");
+	if (core && !failed) {
+		fflush(stdout);
+		abort();
+	}
 	return failed;
 }
