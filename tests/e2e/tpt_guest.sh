@@ -3,9 +3,11 @@
 # --tpt on the patched KVM, in the emulated L1. Inside L2 (tpt_guest_l2.sh):
 # /sys/kernel/devirt and /sys/kernel/mm/devirt/task_name behave as
 # documented; tpt-memtest gives the same checksums with and without TPT,
-# the guest's statistics and KVM's show that it ran under TPT; hundreds
-# of short TPT processes leave no companion pages behind. Without --tpt
-# the guest must report 0 and refuse writes with ENODEV.
+# the guest's statistics and KVM's show that it ran under TPT; its core
+# dump holds what it wrote; the per-pid switch works and companion tables
+# are accounted (SecPageTables); many short TPT processes leave no
+# companion pages behind. Without --tpt the guest must report 0 and
+# refuse writes with ENODEV.
 # Usage: tpt_guest.sh SRC_DIR BUILD_DIR
 set -eu
 src=$1 build=$2
@@ -17,8 +19,11 @@ cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 rc=0
 export L2_TIMEOUT=900
-for mode in verify trust; do
-	L2_CMDLINE="pti=on tptcase=on" sh /testbed/l2-check.sh "tpt_$mode" tptvmm 2 512 debug \
+# Short TPT processes to churn per mode (each forks one more): about 2.5
+# runs a second in the emulated test bed.
+for mode in verify:200 trust:500; do
+	churn=${mode#*:} mode=${mode%:*}
+	L2_CMDLINE="pti=on tptcase=on tptchurn=$churn" sh /testbed/l2-check.sh "tpt_$mode" tptvmm 2 512 debug \
 		--tpt="$mode" || rc=1
 	grep -E '^TPT-' "/tmp/l2-tpt_$mode.out" | tr -d '\r'
 	grep -E 'KVM TPT' "/tmp/l2-tpt_$mode.err"
@@ -29,7 +34,8 @@ exit $rc
 RUN
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" \
 	--l2-file "$src/tests/e2e/tpt_guest_l2.sh=/testbed/l2-run.sh" \
-	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest"
+	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
+	--l2-file "$build/tools/guest/tpt-corecheck=/bin/tpt-corecheck"
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 || status=1
 grep -E '^(PASS|FAIL|TPT-|tptvmm: KVM TPT)' "$work/l1.log" | tr -d '\r'

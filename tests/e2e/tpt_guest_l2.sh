@@ -6,13 +6,52 @@ set -u
 dv=/sys/kernel/devirt
 names=/sys/kernel/mm/devirt/task_name
 stats=/sys/kernel/mm/devirt/stats
+pidsw=/sys/kernel/mm/devirt/pid
 MIB=${TPT_MIB:-8} UPDATES=${TPT_UPDATES:-1000000} CHURN=${TPT_CHURN:-200} REMAPS=${TPT_REMAPS:-300}
+# tptchurn=N on the kernel command line: N churn runs instead.
+for a in $(cat /proc/cmdline); do
+	case $a in tptchurn=*) CHURN=${a#tptchurn=} ;; esac
+done
 rc=0
 pass() { echo "TPT-PASS $*"; }
 fail() { echo "TPT-FAIL $*"; rc=1; }
 stat() { awk -v k="$1" '$1 == k { print $2 }' "$stats"; }
 # write VALUE FILE: prints the error message of a failed write, nothing else.
 write() { ( echo "$1" > "$2" ) 2>&1 | sed 's/.*: //'; }
+# SecPageTables in kB: where the guest accounts companion tables (after
+# folding the per-CPU counter deltas, which meminfo does not see).
+sec_kb() {
+	echo 1 > /proc/sys/vm/stat_refresh
+	awk '$1 == "SecPageTables:" { print $2 }' /proc/meminfo
+}
+# wait_line PATTERN FILE: waits (up to 300 s) until FILE has PATTERN.
+wait_line() {
+	n=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		n=$((n + 1)); [ $n -le 300 ] || return 1
+		sleep 1
+	done
+}
+# A core dump of tpt-memtest -C (same layout every run: no ASLR), read
+# back by tpt-corecheck. Prints "printed=SUM signal=S loads=N layout=H
+# checksum=SUM" (printed: the checksum the process printed before abort).
+core_run() {
+	rm -f /tmp/core.*
+	out=$(tpt-memtest -m 4 -n 100000 -C)
+	printed=$(echo "$out" | sed -n 's/.*checksum=\([0-9a-f]*\).*/\1/p')
+	range=$(echo "$out" | sed -n 's/.* buf=\([^ ]*\) bytes=\([0-9]*\).*/\1 \2/p')
+	set -- /tmp/core.*
+	[ -f "$1" ] && [ -n "$range" ] || { echo "no core (out: $out)"; return; }
+	# shellcheck disable=SC2086 # two words: address and length
+	echo "printed=$printed $(tpt-corecheck "$1" $range | sed 's/^tpt-corecheck: //')"
+	rm -f /tmp/core.*
+}
+# core_ok RESULT: the dump's signal is SIGABRT and its buffer checksum
+# is the one the process printed.
+core_ok() {
+	p=$(echo "$1" | sed -n 's/.*printed=\([0-9a-f]*\).*/\1/p')
+	echo "$1" | grep -q "signal=6 " && [ -n "$p" ] && echo "$1" | grep -q "checksum=$p"
+}
 
 case $(cat /proc/cmdline) in
 *tptcase=off*)
@@ -23,6 +62,9 @@ case $(cat /proc/cmdline) in
 	e=$(write tpt-memtest $names)
 	case $e in *"No such device"*) pass "no_host_task_name_enodev: $e" ;;
 	*) fail "no_host_task_name_enodev: write gave '$e'" ;; esac
+	e=$(write $$ $pidsw)
+	case $e in *"No such device"*) pass "no_host_pid_enodev: $e" ;;
+	*) fail "no_host_pid_enodev: write gave '$e'" ;; esac
 	[ -z "$(cat $names)" ] && pass "no_host_nothing_changed" || fail "no_host_nothing_changed"
 	echo "TPT-RESULT rc=$rc"
 	exit $rc ;;
@@ -30,10 +72,18 @@ esac
 
 [ "$(cat $dv)" = 1 ] && pass "devirt_reads_1" || fail "devirt_reads_1: reads $(cat $dv)"
 grep -q 'ready 0' $stats && pass "not_ready_before_init" || fail "not_ready_before_init"
+e=$(write $$ $pidsw)
+case $e in *"No such device or address"*) pass "pid_before_init_enxio: $e" ;;
+*) fail "pid_before_init_enxio: write gave '$e'" ;; esac
 
 # The reference: the same workload, not under TPT.
 ref=$(tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS") || fail "reference run failed"
 echo "TPT-REF $ref"
+ulimit -c unlimited
+echo 0 > /proc/sys/kernel/randomize_va_space
+echo '/tmp/core.%p' > /proc/sys/kernel/core_pattern
+core_ref=$(core_run)
+echo "TPT-CORE-REF $core_ref"
 
 e=$(write 1 $dv); [ -z "$e" ] && pass "devirt_init" || fail "devirt_init: $e"
 e=$(write 0 $dv); [ -n "$e" ] && pass "devirt_0_refused: $e" || fail "devirt_0_refused"
@@ -79,20 +129,92 @@ p1=$(stat processes_total)
 	pass "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)" ||
 	fail "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)"
 [ "$(stat fallbacks)" = 0 ] && pass "no_fallbacks" || fail "no_fallbacks: $(stat fallbacks)"
+
+# Core dump of a TPT process: the buffer in the core is what the process
+# wrote, and the core has the same segments as one without TPT.
+p0=$(stat processes_total)
+core_tpt=$(core_run)
+echo "TPT-CORE-GOT $core_tpt"
+core_ok "$core_ref" && pass "core_without_tpt: $core_ref" || fail "core_without_tpt: $core_ref"
+core_ok "$core_tpt" && pass "core_under_tpt: $core_tpt" || fail "core_under_tpt: $core_tpt"
+[ "$(echo "$core_ref" | sed 's/.*loads=//')" = "$(echo "$core_tpt" | sed 's/.*loads=//')" ] &&
+	pass "core_same_as_without_tpt" ||
+	fail "core_same_as_without_tpt: '$core_ref' vs '$core_tpt'"
+[ $(($(stat processes_total) - p0)) -ge 1 ] && pass "core_process_was_tpt" ||
+	fail "core_process_was_tpt: processes_total $p0 -> $(stat processes_total)"
+echo 2 > /proc/sys/kernel/randomize_va_space
+
+# The per-process switch: a process not named in task_name, switched by
+# pid while it waits, runs the reference workload under TPT.
+write "" $names >/dev/null
+for bad in abc 0 -5 999999 2; do
+	e=$(write $bad $pidsw)
+	case $bad:$e in
+	999999:*"No such process"*|[a0-]*:*"Invalid argument"*|2:*"Invalid argument"*)
+		pass "pid_refused_$bad: $e" ;;
+	*) fail "pid_refused_$bad: write gave '$e'" ;;
+	esac
+done
+rm -f /tmp/pid.out
+tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS" -w -W > /tmp/pid.out &
+mpid=$!
+if wait_line "waiting pid=$mpid" /tmp/pid.out; then
+	p0=$(stat processes_total) f0=$(stat fills)
+	e=$(write $mpid $pidsw)
+	[ -z "$e" ] && [ "$(stat processes)" = 1 ] && pass "pid_switch: processes 1" ||
+		fail "pid_switch: '$e', processes $(stat processes)"
+	e=$(write $mpid $pidsw)
+	[ -z "$e" ] && [ "$(stat processes_total)" = $((p0 + 1)) ] && pass "pid_switch_again_noop" ||
+		fail "pid_switch_again_noop: '$e', processes_total $p0 -> $(stat processes_total)"
+	kill -USR1 $mpid
+	if wait_line "holding pid=$mpid" /tmp/pid.out; then
+		# Companion tables are accounted as secondary page tables.
+		tp=$(stat table_pages) kp=$(stat kernel_table_pages) sk=$(sec_kb)
+		[ "$tp" -gt "$kp" ] && [ "$sk" = $((tp * 4)) ] &&
+			pass "companion_accounted: SecPageTables ${sk} kB = $tp pages ($kp kernel)" ||
+			fail "companion_accounted: SecPageTables ${sk} kB, table_pages $tp, kernel $kp"
+		kill -USR1 $mpid
+	else
+		fail "pid_run: no 'holding' line: $(cat /tmp/pid.out)"; kill -9 $mpid
+	fi
+	wait $mpid; prc=$?
+	pgot=$(grep checksum= /tmp/pid.out)
+	echo "TPT-PID $pgot"
+	sum_pid=$(echo "$pgot" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+	[ $prc = 0 ] && [ -n "$sum_pid" ] && [ "$sum_pid" = "$sum_ref" ] &&
+		pass "pid_run_same_checksums: $sum_pid" ||
+		fail "pid_run_same_checksums: rc $prc, reference '$sum_ref', by pid '$sum_pid'"
+	[ $(($(stat processes_total) - p0)) = 2 ] && [ "$(stat fills)" -gt "$f0" ] &&
+		pass "pid_run_and_child_were_tpt: fills $f0 -> $(stat fills)" ||
+		fail "pid_run_and_child_were_tpt: processes_total $p0 -> $(stat processes_total), fills $f0 -> $(stat fills)"
+else
+	fail "pid_run: no 'waiting' line: $(cat /tmp/pid.out)"; kill -9 $mpid
+fi
+write "tpt-memtest" $names >/dev/null
 ms_ref=$(echo "$ref" | sed 's/.*ms=\([0-9]*\).*/\1/')
 ms_got=$(echo "$got" | sed 's/.*ms=\([0-9]*\).*/\1/')
 echo "TPT-TIME reference_ms=$ms_ref tpt_ms=$ms_got (emulated: a ratio at most)"
 
-# Many short TPT processes: none left, no companion pages left.
-i=0
-while [ $i -lt "$CHURN" ]; do
-	tpt-memtest -m 1 -n 1000 -q || { fail "churn run $i failed"; break; }
-	i=$((i + 1))
-done
-# Only the shared kernel half stays.
-[ "$(stat processes)" = 0 ] && [ "$(stat table_pages)" = "$(stat kernel_table_pages)" ] &&
-	pass "churn_no_leak: $CHURN runs, processes_total $(stat processes_total), table_pages $(stat table_pages) (kernel half)" ||
-	fail "churn_no_leak: processes $(stat processes), table_pages $(stat table_pages), kernel $(stat kernel_table_pages)"
+# Many short TPT processes (each run forks one more), two at a time on
+# the two vCPUs: none left, no companion pages left.
+churn() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		tpt-memtest -m 1 -n 1000 -q || { echo "churn run $i failed"; return 1; }
+		i=$((i + 1))
+	done
+}
+p0=$(stat processes_total) t0=$(date +%s)
+churn $((CHURN / 2)) > /tmp/churn.1 2>&1 &
+cpid=$!
+churn $((CHURN - CHURN / 2)) > /tmp/churn.2 2>&1 || fail "churn: $(cat /tmp/churn.2)"
+wait $cpid || fail "churn: $(cat /tmp/churn.1)"
+echo "TPT-TIME churn_runs=$CHURN churn_s=$(($(date +%s) - t0)) (emulated)"
+# Only the shared kernel half stays, and only it is accounted.
+kp=$(stat kernel_table_pages)
+[ "$(stat processes)" = 0 ] && [ "$(stat table_pages)" = "$kp" ] && [ "$(sec_kb)" = $((kp * 4)) ] &&
+	pass "churn_no_leak: $CHURN runs, $(($(stat processes_total) - p0)) TPT processes, table_pages $(stat table_pages) (kernel half), SecPageTables $(sec_kb) kB" ||
+	fail "churn_no_leak: processes $(stat processes), table_pages $(stat table_pages), kernel $kp, SecPageTables $(sec_kb) kB"
 [ "$(stat fallbacks)" = 0 ] || fail "churn fallbacks: $(stat fallbacks)"
 write "" $names >/dev/null
 sed 's/^/TPT-STAT /' $stats
