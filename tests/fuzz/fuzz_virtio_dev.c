@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../virtio_driver.h"
 #include "fuzz_mem.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
@@ -23,34 +24,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define IMAGE	0x4000ULL
 #define QSIZE	16
 
-static void wr(struct virtio_mmio *t, uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(t, off, &v, 4);
-}
-
 static void start(struct virtio_mmio *t)
 {
-	wr(t, 0x070, 1);
-	wr(t, 0x070, 3);
-	wr(t, 0x024, 1);
-	wr(t, 0x020, 1);
-	wr(t, 0x070, 11);
-	for (unsigned int q = 0; q < t->ops->num_queues; q++) {
-		/* Queues share the rings: what one consumes the other may see. */
-		wr(t, 0x030, q);
-		wr(t, 0x038, QSIZE);
-		wr(t, 0x080, (uint32_t)RINGS);
-		wr(t, 0x090, (uint32_t)(RINGS + 0x1000));
-		wr(t, 0x0a0, (uint32_t)(RINGS + 0x2000));
-		wr(t, 0x044, 1);
-	}
-	wr(t, 0x070, 15);
+	vdrv_negotiate(t);
+	/* Queues share the rings: what one consumes the other may see. */
+	for (unsigned int q = 0; q < t->ops->num_queues; q++)
+		vdrv_queue(t, q, QSIZE, (uint32_t)RINGS);
+	vdrv_driver_ok(t);
 }
 
 static void notify_all(struct virtio_mmio *t)
 {
 	for (unsigned int q = 0; q < t->ops->num_queues; q++)
-		wr(t, 0x050, q);
+		vdrv_wr(t, VDRV_QUEUE_NOTIFY, q);
 }
 
 static char *disk_path(void)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../virtio_driver.h"
 #include "guest_mem.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
@@ -65,28 +66,19 @@ static void mem_teardown(void)
 /* Negotiates and sets up queues 0..nq-1, each with its rings at ring + q * 0x4000. */
 static void drv_start(struct drv *d, struct virtio_mmio *t, unsigned int nq)
 {
-	wr(t, 0x070, 1);
-	wr(t, 0x070, 3);
-	wr(t, 0x024, 1);
-	wr(t, 0x020, 1);	/* VERSION_1 */
-	wr(t, 0x070, 11);
+	vdrv_negotiate(t);
 	ck_assert_uint_eq(rd(t, 0x070), 11);
 	for (unsigned int q = 0; q < nq; q++) {
 		uint64_t r = RING_GPA + 0x4000ULL * q;
 
 		memset(guest_ptr(&mem, r, 0x3000), 0, 0x3000);
-		wr(t, 0x030, q);
-		wr(t, 0x038, QSIZE);
-		wr(t, 0x080, (uint32_t)r);
-		wr(t, 0x090, (uint32_t)(r + 0x1000));
-		wr(t, 0x0a0, (uint32_t)(r + 0x2000));
-		wr(t, 0x044, 1);
+		vdrv_queue(t, q, QSIZE, (uint32_t)r);
 		ck_assert_uint_eq(rd(t, 0x044), 1);
 		memset(&d[q], 0, sizeof(d[q]));
 		d[q].t = t;
 		d[q].ring = r;
 	}
-	wr(t, 0x070, 15);
+	vdrv_driver_ok(t);
 	ck_assert_uint_eq(rd(t, 0x070), 15);
 }
 
