@@ -23,8 +23,13 @@ export L2_TIMEOUT=900
 # runs a second in the emulated test bed.
 for mode in verify:200 trust:500; do
 	churn=${mode#*:} mode=${mode%:*}
+	# The L2 console, live and marked (not parsed): shows where a hang is.
+	( f=/tmp/l2-tpt_$mode.out
+	  while [ ! -f "$f" ]; do sleep 1; done
+	  tail -f "$f" | awk '{ print "L2| " $0; fflush() }' ) &
 	L2_CMDLINE="pti=on tptcase=on tptchurn=$churn" sh /testbed/l2-check.sh "tpt_$mode" tptvmm 2 512 debug \
 		--tpt="$mode" || rc=1
+	killall tail 2>/dev/null
 	grep -E '^TPT-' "/tmp/l2-tpt_$mode.out" | tr -d '\r'
 	grep -E 'KVM TPT' "/tmp/l2-tpt_$mode.err"
 done
