@@ -5,7 +5,8 @@
  * without it. Static, runs in a busybox initramfs.
  *
  *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]
- *               [-w] [-W] [-C]
+ *               [-w] [-W] [-C] [-P] [-A ROUNDS]
+ *   tpt-memtest -F FORKS [-m MIB] [-q]
  *
  * It maps MIB MiB, writes a pseudo-random pattern with random-order
  * 64-bit updates, forks (the child reads everything back through
@@ -13,9 +14,14 @@
  * the parent must not see), uses mprotect (read-only then writable
  * again), madvise(MADV_DONTNEED) on a range (which must read back as
  * zeroes), munmap + mmap of a range, and MADV_HUGEPAGE on a 2 MiB-aligned
- * region, and finally prints one checksum over everything:
+ * region. With at least 4 MiB, that region is then split (one of its 4K
+ * pages zapped and rewritten: the huge PMD becomes a page table) and
+ * collapsed again (MADV_COLLAPSE copies it into a new huge page and frees
+ * the old pages); its contents must not change. Finally it prints one
+ * checksum over everything:
  *
  *   tpt-memtest: mib=M updates=N checksum=HEX child=HEX ms=T update_ms=U
+ *                collapse=ok|unsupported|failed|skipped (below 4 MiB) ...
  *
  * ms is the whole run; update_ms only the random updates, which start
  * after every page has been touched once (no page faults in between), so
@@ -33,8 +39,35 @@
  *
  * -w prints "tpt-memtest: waiting pid=P" and waits for SIGUSR1 before it
  * starts (time to switch it to TPT by pid); -W prints "tpt-memtest:
- * holding pid=P" after its work and waits for SIGUSR1 before it exits
- * (time to look at it while it is alive). -C ends the run with abort(),
+ * holding pid=P" after its work and waits for SIGUSR1 (time to look at
+ * it while it is alive, or to migrate its pages or clear their
+ * referenced bits), then reads the whole buffer again: the checksum must
+ * not have changed, and it prints "tpt-memtest: after_hold smaps=..."
+ * (every page referenced again) and moved=N, how many of its pages
+ * are now in other guest frames than before the hold (read from
+ * /proc/self/pagemap: root only, otherwise moved=unknown).
+ *
+ * -P pages the whole buffer out (MADV_PAGEOUT: reclaim, to swap), counts
+ * the pages whose entries became swap entries (pagemap), reads everything
+ * back (swap-in faults) and requires the same checksum; prints
+ * "tpt-memtest: pageout=N of M pages". Needs active swap to page
+ * anything out.
+ *
+ * -A N walks the address space after the work: N times it maps 16 MiB
+ * of 4K pages (MADV_NOHUGEPAGE) at a new 1 GiB-aligned address, writes
+ * and reads the first and the last page of each 2 MiB and unmaps it
+ * again; prints "tpt-memtest: walk=N rounds". Each round needs 8 new page
+ * tables and a PMD table, and under TPT as many companion tables, which
+ * the unmap must give back.
+ *
+ * -F N only churns processes: it fills 64 KiB (MIB MiB with -m) and forks
+ * N short-lived children one after the other; each reads the buffer
+ * through shared copy-on-write pages, writes some of it (its own copies),
+ * maps, writes and reads a fresh page, and exits with 0 only if all it
+ * read was right; the parent checks its own buffer at the end. Prints
+ * "tpt-memtest: forks=N failed=K checksum=HEX".
+ *
+ * -C ends the run with abort(),
  * for a core dump, after printing buf=ADDR (where the buffer is) on the
  * result line: tpt-corecheck finds the checksum again in the core.
  *
@@ -60,6 +93,9 @@
 
 #define PAGE 4096UL
 #define HUGE (2UL << 20)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 
 static int failed;
 
@@ -117,7 +153,8 @@ static void check_zero_refill(uint64_t *r, size_t words, uint64_t first, const c
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q] [-w] [-W] [-C]\n");
+	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q] [-w] [-W] [-C] [-P] [-A ROUNDS]\n"
+			"       tpt-memtest -F FORKS [-m MIB] [-q]\n");
 	return 2;
 }
 
@@ -251,6 +288,187 @@ static unsigned long shootdown_test(uint64_t n)
 	return sh.stale;
 }
 
+/*
+ * Splits the huge page at @r (HUGE bytes, VM_HUGEPAGE) by zapping one 4K
+ * page in it (the PMD becomes a page table), rewrites that page, then
+ * collapses the range into a new huge page. Contents must survive both.
+ * Returns "ok", "unsupported" (no MADV_COLLAPSE in this kernel) or "failed".
+ */
+static const char *split_and_collapse(uint64_t *r)
+{
+	uint64_t *z = r + 7 * PAGE / 8, before;
+	size_t n = HUGE / 8;
+	int tries, err = 0;
+
+	CHECK(!madvise(z, PAGE, MADV_DONTNEED), "madvise(DONTNEED) in a huge page: %s",
+	      strerror(errno));
+	check_zero_refill(z, PAGE / 8, 7 * PAGE / 8, "split");
+	before = checksum(r, n);
+	for (tries = 0; tries < 5; tries++) {
+		err = madvise(r, HUGE, MADV_COLLAPSE) ? errno : 0;
+		if (err != EAGAIN)
+			break;
+	}
+	CHECK(checksum(r, n) == before, "the huge page changed when it was collapsed");
+	if (!err)
+		return "ok";
+	if (err == EINVAL)
+		return "unsupported";
+	CHECK(0, "madvise(MADV_COLLAPSE): %s", strerror(err));
+	return "failed";
+}
+
+/* The /proc/self/pagemap entries of [@addr, +@pages pages) into @pm; 0 or -1. */
+static int read_pagemap(const void *addr, size_t pages, uint64_t *pm)
+{
+	FILE *f = fopen("/proc/self/pagemap", "r");
+	int r = -1;
+
+	if (!f)
+		return -1;
+	if (!fseeko(f, (off_t)((uintptr_t)addr / PAGE * 8), SEEK_SET) &&
+	    fread(pm, 8, pages, f) == pages)
+		r = 0;
+	fclose(f);
+	return r;
+}
+
+/*
+ * Guest frame of each page of [@addr, +@pages pages) into @pfn (0 where
+ * not present). Returns -1 where pagemap cannot tell (no file, not root).
+ */
+static int read_pfns(const void *addr, size_t pages, uint64_t *pfn)
+{
+	size_t i;
+	int any = 0;
+
+	if (read_pagemap(addr, pages, pfn))
+		return -1;
+	for (i = 0; i < pages; i++) {
+		/* bit 63: present; bits 0-54: frame (0 for non-root readers) */
+		pfn[i] = (pfn[i] >> 63) ? pfn[i] & ((1ULL << 55) - 1) : 0;
+		any |= pfn[i] != 0;
+	}
+	return any ? 0 : -1;
+}
+
+/*
+ * MADV_PAGEOUT on the buffer: returns how many of its pages left their
+ * page table entries for swap entries (pagemap bit 62; mincore would
+ * count pages still in the swap cache as resident), or -1 where pagemap
+ * cannot tell. The contents must read back unchanged (swap-in faults).
+ */
+static long page_out(uint64_t *w, size_t bytes, uint64_t sum)
+{
+	size_t pages = bytes / PAGE, i;
+	uint64_t *pm = calloc(pages, sizeof(*pm));
+	long out = -1;
+
+	CHECK(!madvise(w, bytes, MADV_PAGEOUT), "madvise(MADV_PAGEOUT): %s", strerror(errno));
+	if (pm && !read_pagemap(w, pages, pm))
+		for (out = 0, i = 0; i < pages; i++)
+			out += (pm[i] >> 62) & 1;	/* bit 62: swapped */
+	free(pm);
+	CHECK(checksum(w, bytes / 8) == sum, "the buffer changed when paged out and back in");
+	return out;
+}
+
+/* -A: @rounds mappings of 16 MiB of 4K pages at new 1 GiB-aligned addresses. */
+static void address_walk(uint64_t rounds)
+{
+	const size_t len = 16UL << 20, words = len / 8;
+	const uintptr_t base = 0x100000000000UL;	/* 16 TiB */
+	uint64_t r;
+	size_t i;
+
+	for (r = 0; r < rounds; r++) {
+		void *hint = (void *)(base + (uintptr_t)r * (1UL << 30));
+		uint64_t *p = mmap(hint, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		uint64_t sum = 0;
+
+		if (p == MAP_FAILED) {
+			CHECK(0, "walk round %" PRIu64 ": mmap at %p: %s", r, hint, strerror(errno));
+			return;
+		}
+		madvise(p, len, MADV_NOHUGEPAGE);
+		/* The first and the last word of each 2 MiB. */
+		for (i = 0; i < words; i += HUGE / 8) {
+			p[i] = r + i;
+			p[i + HUGE / 8 - 1] = r + i + 1;
+		}
+		for (i = 0; i < words; i += HUGE / 8)
+			sum += p[i] + p[i + HUGE / 8 - 1] - 2 * (r + i) - 1;
+		CHECK(!sum, "walk round %" PRIu64 ": read back wrong data", r);
+		CHECK(!munmap(p, len), "walk round %" PRIu64 ": munmap: %s", r, strerror(errno));
+	}
+}
+
+/* The child of fork_churn(): 0 if everything it read was right. */
+static int fork_child(uint64_t *w, size_t words, uint64_t sum, uint64_t k)
+{
+	uint64_t *p;
+	size_t i;
+
+	if (checksum(w, words) != sum)
+		return 1;
+	for (i = 0; i < words; i += PAGE / 8)
+		w[i] ^= k;
+	for (i = 0; i < words; i += PAGE / 8)
+		if ((w[i] ^ k) != i)
+			return 1;
+	p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	for (i = 0; i < PAGE / 8; i++)
+		if (p[i])
+			return 1;
+	p[PAGE / 8 - 1] = k;
+	return p[PAGE / 8 - 1] != k;
+}
+
+/*
+ * -F: @forks children, one after the other, each a short life of faults,
+ * copy-on-write breaks and a fresh mapping (under TPT: a companion table
+ * built and freed). Returns how many children failed.
+ */
+static uint64_t fork_churn(uint64_t forks, size_t bytes, uint64_t *sum_out)
+{
+	size_t words = bytes / 8, i;
+	uint64_t *w = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t bad = 0, k, sum;
+
+	*sum_out = 0;
+	if (w == MAP_FAILED) {
+		CHECK(0, "mmap: %s", strerror(errno));
+		return forks;
+	}
+	for (i = 0; i < words; i++)
+		w[i] = i;
+	sum = checksum(w, words);
+	for (k = 1; k <= forks; k++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			CHECK(0, "fork %" PRIu64 ": %s", k, strerror(errno));
+			bad += forks - k + 1;
+			break;
+		}
+		if (pid == 0)
+			_exit(fork_child(w, words, sum, k));
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			bad++;
+	}
+	CHECK(!bad, "%" PRIu64 " of %" PRIu64 " children read wrong data", bad, forks);
+	CHECK(checksum(w, words) == sum, "the children's writes reached the parent");
+	*sum_out = checksum(w, words);
+	munmap(w, bytes);
+	return bad;
+}
+
 static int parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
@@ -260,13 +478,22 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || end == s || *end || *s == '-' ? -1 : 0;
 }
 
+/* An option's number, which must be in [@min, @max]; 0 or -1. */
+static int opt_u64(const char *s, uint64_t *v, uint64_t min, uint64_t max)
+{
+	return parse_u64(s, v) || *v < min || *v > max ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t mib = 16, updates = 0, seed = 42, syscalls = 0, remaps = 0, s, child_sum = 0, sum;
+	uint64_t forks = 0, walk = 0;
+	int mib_given = 0;
 	unsigned long stale = 0;
 	char smaps[128];
 	double syscall_ns = 0;
-	int quiet = 0, wait_start = 0, wait_end = 0, core = 0, opt, status;
+	int quiet = 0, wait_start = 0, wait_end = 0, core = 0, pageout = 0, opt, status;
+	const char *collapse = "skipped";
 	sigset_t usr1;
 	struct timespec t0, t1, u0, u1;
 	size_t bytes, words, i;
@@ -274,26 +501,27 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int fds[2];
 
-	while ((opt = getopt(argc, argv, "m:n:s:S:t:qwWC")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:S:t:qwWCPF:A:")) != -1) {
 		switch (opt) {
 		case 'm':
-			if (parse_u64(optarg, &mib) || !mib || mib > 65536)
+			if (opt_u64(optarg, &mib, 1, 65536))
 				return usage();
+			mib_given = 1;
 			break;
 		case 'n':
-			if (parse_u64(optarg, &updates))
+			if (opt_u64(optarg, &updates, 0, UINT64_MAX))
 				return usage();
 			break;
 		case 's':
-			if (parse_u64(optarg, &seed) || !seed)
+			if (opt_u64(optarg, &seed, 1, UINT64_MAX))
 				return usage();
 			break;
 		case 'S':
-			if (parse_u64(optarg, &syscalls) || syscalls > 100000000)
+			if (opt_u64(optarg, &syscalls, 0, 100000000))
 				return usage();
 			break;
 		case 't':
-			if (parse_u64(optarg, &remaps) || remaps > 10000000)
+			if (opt_u64(optarg, &remaps, 0, 10000000))
 				return usage();
 			break;
 		case 'q':
@@ -308,12 +536,35 @@ int main(int argc, char **argv)
 		case 'C':
 			core = 1;
 			break;
+		case 'P':
+			pageout = 1;
+			break;
+		case 'A':
+			if (opt_u64(optarg, &walk, 1, 4096))
+				return usage();
+			break;
+		case 'F':
+			if (opt_u64(optarg, &forks, 1, UINT64_MAX))
+				return usage();
+			break;
 		default:
 			return usage();
 		}
 	}
 	if (optind != argc)
 		return usage();
+	if (forks) {
+		uint64_t bad;
+
+		if (updates || seed != 42 || syscalls || remaps || wait_start || wait_end ||
+		    core || pageout || walk)
+			return usage();
+		bad = fork_churn(forks, mib_given ? mib << 20 : 16 * PAGE, &sum);
+		if (!quiet)
+			printf("tpt-memtest: forks=%" PRIu64 " failed=%" PRIu64
+			       " checksum=%016" PRIx64 "\n", forks, bad, sum);
+		return failed;
+	}
 	bytes = mib << 20;
 	words = bytes / 8;
 	if (!updates)
@@ -409,6 +660,10 @@ int main(int argc, char **argv)
 		if (p == r)
 			check_zero_refill(r, 2 * PAGE / 8, 4 * PAGE / 8, "remapped");
 	}
+
+	/* THP split and collapse of the MADV_HUGEPAGE region. */
+	if (bytes >= 2 * HUGE)
+		collapse = split_and_collapse(w + HUGE / 8);
 	sum = checksum(w, words);
 	check_segv(w);
 	CHECK(checksum(w, words) == sum, "data changed by the SIGSEGV check");
@@ -429,11 +684,11 @@ int main(int argc, char **argv)
 	}
 	if (!quiet) {
 		printf("tpt-memtest: mib=%" PRIu64 " updates=%" PRIu64 " checksum=%016" PRIx64
-		       " child=%016" PRIx64 " ms=%ld update_ms=%ld smaps=%s", mib, updates, sum,
-		       child_sum,
+		       " child=%016" PRIx64 " ms=%ld update_ms=%ld smaps=%s collapse=%s", mib,
+		       updates, sum, child_sum,
 		       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000),
 		       (long)((u1.tv_sec - u0.tv_sec) * 1000 + (u1.tv_nsec - u0.tv_nsec) / 1000000),
-		       smaps);
+		       smaps, collapse);
 		if (core)
 			printf(" buf=%p bytes=%zu", (void *)w, bytes);
 		printf("\n");
@@ -442,8 +697,42 @@ int main(int argc, char **argv)
 		printf("tpt-memtest: remaps=%" PRIu64 " stale=%lu\n", remaps, stale);
 	if (!quiet && syscalls)
 		printf("tpt-memtest: syscalls=%" PRIu64 " syscall_ns=%.0f\n", syscalls, syscall_ns);
-	if (wait_end)
+	if (walk) {
+		address_walk(walk);
+		printf("tpt-memtest: walk=%" PRIu64 " rounds\n", walk);
+	}
+	if (pageout) {
+		long out = page_out(w, bytes, sum);
+
+		if (out < 0)
+			printf("tpt-memtest: pageout=unknown of %zu pages\n", bytes / PAGE);
+		else
+			printf("tpt-memtest: pageout=%ld of %zu pages\n", out, bytes / PAGE);
+	}
+	if (wait_end) {
+		uint64_t *pfn, *now = NULL;
+		long moved = -1;
+
+		pfn = calloc(2 * (bytes / PAGE), sizeof(*pfn));
+		if (pfn && read_pfns(w, bytes / PAGE, pfn)) {
+			free(pfn);
+			pfn = NULL;
+		}
 		wait_usr1("holding");
+		CHECK(checksum(w, words) == sum, "the buffer changed while held");
+		smaps_summary(w, bytes, smaps, sizeof(smaps));
+		now = pfn ? pfn + bytes / PAGE : NULL;
+		if (now && !read_pfns(w, bytes / PAGE, now)) {
+			moved = 0;
+			for (i = 0; i < bytes / PAGE; i++)
+				moved += pfn[i] && now[i] && pfn[i] != now[i];
+		}
+		free(pfn);
+		if (moved < 0)
+			printf("tpt-memtest: after_hold smaps=%s moved=unknown\n", smaps);
+		else
+			printf("tpt-memtest: after_hold smaps=%s moved=%ld\n", smaps, moved);
+	}
 	if (core && !failed) {
 		fflush(stdout);
 		abort();
