@@ -8,9 +8,14 @@ names=/sys/kernel/mm/devirt/task_name
 stats=/sys/kernel/mm/devirt/stats
 pidsw=/sys/kernel/mm/devirt/pid
 MIB=${TPT_MIB:-8} UPDATES=${TPT_UPDATES:-1000000} CHURN=${TPT_CHURN:-200} REMAPS=${TPT_REMAPS:-300}
-# tptchurn=N on the kernel command line: N churn runs instead.
+FORKS=${TPT_FORKS:-2000}
+# tptchurn=N / tptforks=N on the kernel command line: N exec'd churn runs
+# / N forked churn children instead.
 for a in $(cat /proc/cmdline); do
-	case $a in tptchurn=*) CHURN=${a#tptchurn=} ;; esac
+	case $a in
+	tptchurn=*) CHURN=${a#tptchurn=} ;;
+	tptforks=*) FORKS=${a#tptforks=} ;;
+	esac
 done
 rc=0
 pass() { echo "TPT-PASS $*"; }
@@ -24,14 +29,31 @@ sec_kb() {
 	echo 1 > /proc/sys/vm/stat_refresh
 	awk '$1 == "SecPageTables:" { print $2 }' /proc/meminfo
 }
-# wait_line PATTERN FILE: waits (up to 300 s) until FILE has PATTERN.
+# settled: waits (up to 20 s) until table_pages holds still for a second
+# (tables unlinked by flushes are freed after an RCU grace period), then
+# prints "TABLE_PAGES SECPAGETABLES_KB".
+settled() {
+	n=0 a=$(stat table_pages) k=$(sec_kb)
+	while :; do
+		sleep 1
+		b=$(stat table_pages) k=$(sec_kb)
+		[ "$a" = "$b" ] && [ "$b" = "$(stat table_pages)" ] && break
+		n=$((n + 1)); [ $n -lt 20 ] || break
+		a=$b
+	done
+	echo "$b $k"
+}
+# wait_line PATTERN FILE [PID]: waits (up to 300 s, or until process PID
+# is gone) until FILE has PATTERN.
 wait_line() {
 	n=0
 	until grep -q "$1" "$2" 2>/dev/null; do
 		n=$((n + 1)); [ $n -le 300 ] || return 1
+		[ -z "${3:-}" ] || kill -0 "$3" 2>/dev/null || return 1
 		sleep 1
 	done
 }
+mem() { awk '$1 == "MemFree:" || $1 == "MemAvailable:" { printf "%s %d MB ", $1, $2 / 1024 }' /proc/meminfo; }
 # A core dump of tpt-memtest -C (same layout every run: no ASLR), read
 # back by tpt-corecheck. Prints "printed=SUM signal=S loads=N layout=H
 # checksum=SUM" (printed: the checksum the process printed before abort).
@@ -121,6 +143,11 @@ sm_ref=$(echo "$ref" | sed -n 's/.*smaps=\([^ ]*\).*/\1/p')
 sm_got=$(echo "$got" | sed -n 's/.*smaps=\([^ ]*\).*/\1/p')
 [ -n "$sm_ref" ] && [ "$sm_ref" = "$sm_got" ] && pass "same_smaps: $sm_got" ||
 	fail "same_smaps: reference '$sm_ref', TPT '$sm_got'"
+# A THP of the buffer split (one 4K page zapped) and collapsed again
+# (MADV_COLLAPSE: new huge page, old pages freed), in both runs.
+echo "$ref" | grep -q 'collapse=ok' && echo "$got" | grep -q 'collapse=ok' &&
+	pass "thp_split_and_collapse" ||
+	fail "thp_split_and_collapse: reference '$ref', TPT '$got'"
 # Two threads of the TPT process on two vCPUs: no read through a stale
 # translation after the other thread's madvise (TLB shootdown).
 echo "$got" | grep -q "remaps=$REMAPS stale=0" && pass "threads_no_stale_translation: $REMAPS remaps" ||
@@ -165,7 +192,7 @@ done
 rm -f /tmp/pid.out
 tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS" -w -W > /tmp/pid.out &
 mpid=$!
-if wait_line "waiting pid=$mpid" /tmp/pid.out; then
+if wait_line "waiting pid=$mpid" /tmp/pid.out $mpid; then
 	p0=$(stat processes_total) f0=$(stat fills)
 	e=$(write $mpid $pidsw)
 	[ -z "$e" ] && [ "$(stat processes)" = 1 ] && pass "pid_switch: processes 1" ||
@@ -174,9 +201,10 @@ if wait_line "waiting pid=$mpid" /tmp/pid.out; then
 	[ -z "$e" ] && [ "$(stat processes_total)" = $((p0 + 1)) ] && pass "pid_switch_again_noop" ||
 		fail "pid_switch_again_noop: '$e', processes_total $p0 -> $(stat processes_total)"
 	kill -USR1 $mpid
-	if wait_line "holding pid=$mpid" /tmp/pid.out; then
+	if wait_line "holding pid=$mpid" /tmp/pid.out $mpid; then
 		# Companion tables are accounted as secondary page tables.
-		tp=$(stat table_pages) kp=$(stat kernel_table_pages) sk=$(sec_kb)
+		set -- $(settled)
+		tp=$1 sk=$2 kp=$(stat kernel_table_pages)
 		[ "$tp" -gt "$kp" ] && [ "$sk" = $((tp * 4)) ] &&
 			pass "companion_accounted: SecPageTables ${sk} kB = $tp pages ($kp kernel)" ||
 			fail "companion_accounted: SecPageTables ${sk} kB, table_pages $tp, kernel $kp"
@@ -198,12 +226,121 @@ else
 	fail "pid_run: no 'waiting' line: $(cat /tmp/pid.out)"; kill -9 $mpid
 fi
 write "tpt-memtest" $names >/dev/null
-ms_ref=$(echo "$ref" | sed 's/.*ms=\([0-9]*\).*/\1/')
-ms_got=$(echo "$got" | sed 's/.*ms=\([0-9]*\).*/\1/')
+ms_ref=$(echo "$ref" | sed -n 's/.* ms=\([0-9]*\).*/\1/p')
+ms_got=$(echo "$got" | sed -n 's/.* ms=\([0-9]*\).*/\1/p')
 echo "TPT-TIME reference_ms=$ms_ref tpt_ms=$ms_got (emulated: a ratio at most)"
 
-# Many short TPT processes (each run forks one more), two at a time on
-# the two vCPUs: none left, no companion pages left.
+# Page migration (compaction) and cleared referenced bits (clear_refs)
+# while a TPT process holds its buffer: both change or flush its pages'
+# translations. Freed pages are zeroed (init_on_free=1 on the command
+# line), so a stale translation would read zeroes: the process checks
+# its checksum after the hold, every page must be referenced again, and
+# it counts how many of its pages compaction moved (pagemap). THP is off
+# for this run: compaction moves 4K pages, not huge ones (seen without
+# TPT under QEMU: about 470 of the 2048 pages move).
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+rm -f /tmp/mig.out
+echo never > /sys/kernel/mm/transparent_hugepage/enabled
+tpt-memtest -m "$MIB" -n "$UPDATES" -W > /tmp/mig.out &
+mpid=$!
+m0=$(vmstat pgmigrate_success) m1=$m0
+echo "TPT-MEM before the migration run: $(mem)"
+if wait_line "holding pid=$mpid" /tmp/mig.out $mpid; then
+	echo 1 > /proc/sys/vm/compact_memory
+	m1=$(vmstat pgmigrate_success)
+	echo 1 > /proc/$mpid/clear_refs
+	kill -USR1 $mpid
+else
+	kill -9 $mpid
+fi
+wait $mpid; mrc=$?
+echo always > /sys/kernel/mm/transparent_hugepage/enabled
+after=$(sed -n 's/.*after_hold smaps=\([^ ]*\).*/\1/p' /tmp/mig.out)
+moved=$(sed -n 's/.*after_hold .* moved=\([0-9a-z]*\).*/\1/p' /tmp/mig.out)
+[ $mrc = 0 ] && [ -n "$after" ] && [ "$after" = "$sm_ref" ] &&
+	pass "clear_refs_and_compaction: data intact, smaps after $after, $moved of the buffer's pages moved ($((m1 - m0)) migrated in all)" ||
+	fail "clear_refs_and_compaction: rc $mrc, smaps after '$after' (reference '$sm_ref'), $(cat /tmp/mig.out)"
+case $moved in
+[1-9]*) pass "migrated_under_tpt: $moved pages moved, data intact" ;;
+*) fail "migrated_under_tpt: compaction moved '$moved' of the buffer's pages" ;;
+esac
+
+# Reclaim: a TPT process pages its buffer out to swap (virtio-blk) and
+# reads it back through swap-in faults: same checksum, pages really out.
+if [ -b /dev/vda ] && mkswap /dev/vda >/dev/null && swapon /dev/vda; then
+	# Pages come back from the swap cache or from the disk: both are
+	# swap-in faults on swap entries.
+	i0=$(vmstat pswpin) o0=$(vmstat pswpout) p0=$(stat processes_total)
+	pout=$(tpt-memtest -m "$MIB" -n "$UPDATES" -P) || fail "pageout run failed: $pout"
+	echo "TPT-PAGEOUT $(echo "$pout" | tr '\n' ' ')"
+	n=$(echo "$pout" | sed -n 's/.*pageout=\([0-9]*\) of.*/\1/p')
+	psum=$(echo "$pout" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+	o1=$(vmstat pswpout) i1=$(vmstat pswpin)
+	[ "${n:-0}" -gt 0 ] && [ "${o1:-0}" -gt "${o0:-0}" ] && [ "$psum" = "$sum_ref" ] &&
+		[ "$(stat processes_total)" -gt "$p0" ] &&
+		pass "reclaim_to_swap_and_back: $n pages to swap entries, pswpout +$((o1 - o0)), pswpin +$((i1 - i0)), same checksums" ||
+		fail "reclaim_to_swap_and_back: pageout '$n', pswpout '$o0' -> '$o1', checksums '$psum' vs '$sum_ref'"
+	swapoff /dev/vda || fail "swapoff"
+else
+	fail "reclaim_to_swap_and_back: no swap on /dev/vda"
+fi
+
+# NMIs while a TPT process runs: sysrq 'l' sends an NMI to the other
+# vCPU (backtraces), which lands in the TPT process's user mode or in the
+# kernel; the paranoid exit restores whatever CR3 it found. Rounds go on
+# until 3 NMIs were seen to hit tpt-memtest in user mode (its backtrace
+# shows RIP in CS 0033), at most 150. The runs meanwhile must compute the
+# reference checksums, and the guest go on.
+nmis() { awk '$1 == "NMI:" { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' /proc/interrupts; }
+user_hits() { awk '/Comm:/ { c = ($0 ~ /Comm: tpt-memtest/) } /RIP: 0033:/ && c { n++ } END { print n + 0 }'; }
+rm -f /tmp/nmi.out /tmp/nmi.stop
+dmesg -c >/dev/null
+n0=$(nmis) p0=$(stat processes_total)
+( while [ ! -f /tmp/nmi.stop ]; do tpt-memtest -m "$MIB" -n "$UPDATES" || echo "run failed"; done \
+	> /tmp/nmi.out 2>&1 ) &
+npid=$!
+sent=0 hits=0
+while [ $sent -lt 150 ] && [ $hits -lt 3 ]; do
+	echo l > /proc/sysrq-trigger
+	sent=$((sent + 1))
+	hits=$((hits + $(dmesg -c | user_hits)))
+done
+touch /tmp/nmi.stop
+wait $npid
+n1=$(nmis)
+nsums=$(sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p' /tmp/nmi.out | sort -u)
+runs=$(grep -c checksum= /tmp/nmi.out)
+! grep -q "failed" /tmp/nmi.out && [ "$nsums" = "$sum_ref" ] && [ $hits -ge 3 ] &&
+	[ $((n1 - n0)) -ge $sent ] && [ $(($(stat processes_total) - p0)) -ge "$runs" ] &&
+	pass "nmis_during_tpt: $sent NMI rounds ($((n1 - n0)) NMIs), $hits in tpt-memtest's user mode, $runs runs with the reference checksums" ||
+	fail "nmis_during_tpt: $sent rounds, $hits user-mode hits, NMIs $n0 -> $n1, sums '$nsums' (reference '$sum_ref'): $(cat /tmp/nmi.out)"
+
+# Companion tables given back while a process lives: 40 times it maps
+# 16 MiB of 4K pages at a new 1 GiB-aligned address, touches and unmaps
+# it. Each round builds 10 companion tables (8 page tables, a PMD and a
+# PUD table, 20 pages); the unmaps must give them back (tables_reclaimed)
+# so that the process holds only a few tables at the end.
+rm -f /tmp/walk.out
+r0=$(stat tables_reclaimed)
+tpt-memtest -m 1 -n 1000 -A 40 -W > /tmp/walk.out &
+wpid=$!
+if wait_line "holding pid=$wpid" /tmp/walk.out $wpid; then
+	set -- $(settled)
+	held=$(($1 - $(stat kernel_table_pages))) sk=$2 r1=$(stat tables_reclaimed)
+	[ "$(stat processes)" = 1 ] && [ $held -lt 100 ] && [ $((r1 - r0)) -ge 800 ] &&
+		[ "$sk" = $(($1 * 4)) ] &&
+		pass "tables_reclaimed: 40 rounds, $((r1 - r0)) table pages given back, $held held, SecPageTables ${sk} kB" ||
+		fail "tables_reclaimed: processes $(stat processes), $held pages held, reclaimed $r0 -> $r1, SecPageTables ${sk} kB for $1 pages"
+	kill -USR1 $wpid
+else
+	fail "tables_reclaimed: the walk did not start or hold: $(cat /tmp/walk.out)"
+	kill -9 $wpid
+fi
+wait $wpid || fail "walk run failed: $(cat /tmp/walk.out)"
+
+# Many short TPT processes, two at a time on the two vCPUs: exec'd runs
+# (each forks one more) and plain fork churn. None left, no companion
+# pages left.
 churn() {
 	i=0
 	while [ $i -lt "$1" ]; do
@@ -216,14 +353,22 @@ churn $((CHURN / 2)) > /tmp/churn.1 2>&1 &
 cpid=$!
 churn $((CHURN - CHURN / 2)) > /tmp/churn.2 2>&1 || fail "churn: $(cat /tmp/churn.2)"
 wait $cpid || fail "churn: $(cat /tmp/churn.1)"
-echo "TPT-TIME churn_runs=$CHURN churn_s=$(($(date +%s) - t0)) (emulated)"
+t1=$(date +%s)
+tpt-memtest -F $((FORKS / 2)) > /tmp/forks.1 2>&1 &
+cpid=$!
+tpt-memtest -F $((FORKS - FORKS / 2)) > /tmp/forks.2 2>&1 || fail "fork churn: $(cat /tmp/forks.2)"
+wait $cpid || fail "fork churn: $(cat /tmp/forks.1)"
+echo "TPT-TIME churn_runs=$CHURN churn_s=$((t1 - t0)) forks=$FORKS fork_s=$(($(date +%s) - t1)) (emulated)"
 # Only the shared kernel half stays, and only it is accounted.
-kp=$(stat kernel_table_pages)
-[ "$(stat processes)" = 0 ] && [ "$(stat table_pages)" = "$kp" ] && [ "$(sec_kb)" = $((kp * 4)) ] &&
-	pass "churn_no_leak: $CHURN runs, $(($(stat processes_total) - p0)) TPT processes, table_pages $(stat table_pages) (kernel half), SecPageTables $(sec_kb) kB" ||
-	fail "churn_no_leak: processes $(stat processes), table_pages $(stat table_pages), kernel $kp, SecPageTables $(sec_kb) kB"
+set -- $(settled)
+kp=$(stat kernel_table_pages) np=$(($(stat processes_total) - p0))
+[ "$(stat processes)" = 0 ] && [ "$1" = "$kp" ] && [ "$2" = $((kp * 4)) ] &&
+	[ $np -ge $((2 * CHURN + FORKS)) ] &&
+	pass "churn_no_leak: $CHURN runs and $FORKS forks, $np TPT processes, table_pages $1 (kernel half), SecPageTables $2 kB" ||
+	fail "churn_no_leak: processes $(stat processes), $np TPT processes, table_pages $1, kernel $kp, SecPageTables $2 kB"
 [ "$(stat fallbacks)" = 0 ] || fail "churn fallbacks: $(stat fallbacks)"
 write "" $names >/dev/null
+echo "TPT-MEM at the end: $(mem)"
 sed 's/^/TPT-STAT /' $stats
 echo "TPT-RESULT rc=$rc"
 exit $rc
