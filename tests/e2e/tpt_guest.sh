@@ -52,7 +52,7 @@ if [ $status = 3 ]; then
 	# The emulated L1 itself stopped (see run-l1.sh): the whole run again,
 	# once, said out loud. Any other failure, or a second stall, fails.
 	mv "$work/l1.log" "$work/l1-stalled.log"
-	echo "RETRY: the emulated L1 stalled (log kept as $work/l1-stalled.log); running the test bed once more"
+	echo "RETRY: the emulated test bed stalled (log kept as $work/l1-stalled.log); running it once more"
 	status=0
 	"$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 || status=1
 fi

@@ -4,9 +4,11 @@
 # on a hang the last TESTBED-STAGE seen is named.
 # Usage: run-l1.sh INITRAMFS LOG [TIMEOUT_SEC] [MEM_MB] [SMP]
 # Exit status 0 (PASS), 1 (FAIL, timeout, no result) or 3: the emulated
-# L1 stalled, i.e. QEMU used no CPU time for $TPT_L1_STALL_SECS seconds
-# (default 300) although an L1 always has timers to run. Seen once
-# (2026-11-27, after an L2 NMI test; cause not found: L1 printed nothing).
+# L1 stalled: QEMU used no CPU time for $TPT_L1_STALL_SECS seconds
+# (default 300), although an L1 always has timers to run, or its console
+# printed nothing for $TPT_L1_SILENT_SECS seconds (default 600; the test
+# beds print at least every few minutes). Both seen on 2026-11-27 in
+# e2e_tpt_guest (see README.md); causes not found.
 set -u
 . "$(dirname "$0")/common.sh"
 #
@@ -20,7 +22,7 @@ set -u
 initrd=$1 log=$2 limit=${3:-900} mem=${4:-2048} smp=${5:-1}
 hostdir=$("$(dirname "$0")/host-kernel.sh") || exit 1
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
-stall=${TPT_L1_STALL_SECS:-300}
+stall=${TPT_L1_STALL_SECS:-300} silent=${TPT_L1_SILENT_SECS:-600}
 start=$(date +%s)
 timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt \
 	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor none -serial stdio \
@@ -28,25 +30,27 @@ timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_TH
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off" \
 	</dev/null >"$log" 2>&1 &
 tpid=$!
-# Stall watchdog: QEMU's CPU time (utime + stime) every 10 s.
+# Stall watchdog, every 10 s: QEMU's CPU time (utime + stime) and the
+# size of the console log.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
-stalled=0 last_ticks= still=0
+stalled= last_ticks= still=0 last_size= quiet=0
 while kill -0 "$tpid" 2>/dev/null; do
 	sleep 10
 	qpid=$(pgrep -P "$tpid" qemu-system-x86 | head -1)
 	[ -n "$qpid" ] || continue
-	t=$(cpu_ticks "$qpid")
-	if [ -n "$t" ] && [ "$t" = "$last_ticks" ]; then
-		still=$((still + 10))
-		if [ $still -ge "$stall" ]; then
-			stalled=1
-			kill "$qpid"
-			break
-		fi
-	else
-		still=0
+	t=$(cpu_ticks "$qpid") size=$(wc -c < "$log")
+	if [ -n "$t" ] && [ "$t" = "$last_ticks" ]; then still=$((still + 10)); else still=0; fi
+	if [ "$size" = "$last_size" ]; then quiet=$((quiet + 10)); else quiet=0; fi
+	last_ticks=$t last_size=$size
+	if [ $still -ge "$stall" ]; then
+		stalled="the emulated L1 used no CPU for ${stall}s"
+	elif [ $quiet -ge "$silent" ]; then
+		stalled="the emulated L1 printed nothing for ${silent}s"
 	fi
-	last_ticks=$t
+	if [ -n "$stalled" ]; then
+		kill -KILL "$qpid"
+		break
+	fi
 done
 wait "$tpid"
 rc=$?
@@ -56,8 +60,8 @@ if grep -q '^TESTBED-RESULT: PASS' "$log"; then
 	exit 0
 fi
 last=$(grep '^TESTBED-STAGE:' "$log" | tail -1 | sed 's/TESTBED-STAGE: //')
-if [ $stalled = 1 ]; then
-	echo "testbed: STALL: the emulated L1 used no CPU for ${stall}s in stage '${last:-L1 boot}', killed after ${secs}s (log $log)"
+if [ -n "$stalled" ]; then
+	echo "testbed: STALL: $stalled in stage '${last:-L1 boot}', killed after ${secs}s (log $log)"
 	tail -40 "$log" | tr -d '\r'
 	exit 3
 elif [ "$rc" = 124 ]; then
