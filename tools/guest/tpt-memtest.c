@@ -710,28 +710,23 @@ int main(int argc, char **argv)
 			printf("tpt-memtest: pageout=%ld of %zu pages\n", out, bytes / PAGE);
 	}
 	if (wait_end) {
-		uint64_t *pfn, *now = NULL;
-		long moved = -1;
+		size_t pages = bytes / PAGE;
+		/* Frames before the hold, then after it. */
+		uint64_t *pfn = calloc(2 * pages, sizeof(*pfn));
+		int known = pfn && !read_pfns(w, pages, pfn);
+		long moved = 0;
+		char how[32] = "unknown";
 
-		pfn = calloc(2 * (bytes / PAGE), sizeof(*pfn));
-		if (pfn && read_pfns(w, bytes / PAGE, pfn)) {
-			free(pfn);
-			pfn = NULL;
-		}
 		wait_usr1("holding");
 		CHECK(checksum(w, words) == sum, "the buffer changed while held");
 		smaps_summary(w, bytes, smaps, sizeof(smaps));
-		now = pfn ? pfn + bytes / PAGE : NULL;
-		if (now && !read_pfns(w, bytes / PAGE, now)) {
-			moved = 0;
-			for (i = 0; i < bytes / PAGE; i++)
-				moved += pfn[i] && now[i] && pfn[i] != now[i];
-		}
+		known = known && !read_pfns(w, pages, pfn + pages);
+		for (i = 0; known && i < pages; i++)
+			moved += pfn[i] && pfn[pages + i] && pfn[i] != pfn[pages + i];
 		free(pfn);
-		if (moved < 0)
-			printf("tpt-memtest: after_hold smaps=%s moved=unknown\n", smaps);
-		else
-			printf("tpt-memtest: after_hold smaps=%s moved=%ld\n", smaps, moved);
+		if (known)
+			snprintf(how, sizeof(how), "%ld", moved);
+		printf("tpt-memtest: after_hold smaps=%s moved=%s\n", smaps, how);
 	}
 	if (core && !failed) {
 		fflush(stdout);
