@@ -20,7 +20,12 @@ done
 rc=0
 pass() { echo "TPT-PASS $*"; }
 fail() { echo "TPT-FAIL $*"; rc=1; }
-stat() { awk -v k="$1" '$1 == k { print $2 }' "$stats"; }
+# kv FILE KEY: the value of KEY in a "key value" file.
+kv() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+stat() { kv "$stats" "$1"; }
+vmstat() { kv /proc/vmstat "$1"; }
+# sums: the "checksum child" pairs on tpt-memtest result lines (stdin).
+sums() { sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p'; }
 # write VALUE FILE: prints the error message of a failed write, nothing else.
 write() { ( echo "$1" > "$2" ) 2>&1 | sed 's/.*: //'; }
 # SecPageTables in kB: where the guest accounts companion tables (after
@@ -133,8 +138,8 @@ write "tpt-memtest" $names >/dev/null
 f0=$(stat fills) a0=$(stat arms) p0=$(stat processes_total)
 got=$(tpt-memtest -m "$MIB" -n "$UPDATES" -t "$REMAPS") || fail "TPT run failed"
 echo "TPT-GOT $got"
-sum_ref=$(echo "$ref" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
-sum_got=$(echo "$got" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+sum_ref=$(echo "$ref" | sums)
+sum_got=$(echo "$got" | sums)
 [ -n "$sum_ref" ] && [ "$sum_ref" = "$sum_got" ] && pass "same_checksums: $sum_got" ||
 	fail "same_checksums: reference '$sum_ref', TPT '$sum_got'"
 # Same page accounting with and without TPT: resident, anonymous, dirty and
@@ -215,7 +220,7 @@ if wait_line "waiting pid=$mpid" /tmp/pid.out $mpid; then
 	wait $mpid; prc=$?
 	pgot=$(grep checksum= /tmp/pid.out)
 	echo "TPT-PID $pgot"
-	sum_pid=$(echo "$pgot" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+	sum_pid=$(echo "$pgot" | sums)
 	[ $prc = 0 ] && [ -n "$sum_pid" ] && [ "$sum_pid" = "$sum_ref" ] &&
 		pass "pid_run_same_checksums: $sum_pid" ||
 		fail "pid_run_same_checksums: rc $prc, reference '$sum_ref', by pid '$sum_pid'"
@@ -239,7 +244,6 @@ echo "TPT-TIME reference_ms=$(key ms "$ref") tpt_ms=$(key ms "$got") reference_u
 # it counts how many of its pages compaction moved (pagemap). THP is off
 # for this run: compaction moves 4K pages, not huge ones (seen without
 # TPT under QEMU: about 470 of the 2048 pages move).
-vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
 rm -f /tmp/mig.out
 echo never > /sys/kernel/mm/transparent_hugepage/enabled
 tpt-memtest -m "$MIB" -n "$UPDATES" -W > /tmp/mig.out &
@@ -275,7 +279,7 @@ if [ -b /dev/vda ] && mkswap /dev/vda >/dev/null && swapon /dev/vda; then
 	pout=$(tpt-memtest -m "$MIB" -n "$UPDATES" -P) || fail "pageout run failed: $pout"
 	echo "TPT-PAGEOUT $(echo "$pout" | tr '\n' ' ')"
 	n=$(echo "$pout" | sed -n 's/.*pageout=\([0-9]*\) of.*/\1/p')
-	psum=$(echo "$pout" | sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p')
+	psum=$(echo "$pout" | sums)
 	o1=$(vmstat pswpout) i1=$(vmstat pswpin)
 	[ "${n:-0}" -gt 0 ] && [ "${o1:-0}" -gt "${o0:-0}" ] && [ "$psum" = "$sum_ref" ] &&
 		[ "$(stat processes_total)" -gt "$p0" ] &&
@@ -309,7 +313,7 @@ done
 touch /tmp/nmi.stop
 wait $npid
 n1=$(nmis)
-nsums=$(sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p' /tmp/nmi.out | sort -u)
+nsums=$(sums < /tmp/nmi.out | sort -u)
 runs=$(grep -c checksum= /tmp/nmi.out)
 ! grep -q "failed" /tmp/nmi.out && [ "$nsums" = "$sum_ref" ] && [ $hits -ge 3 ] &&
 	[ $((n1 - n0)) -ge $sent ] && [ $(($(stat processes_total) - p0)) -ge "$runs" ] &&
