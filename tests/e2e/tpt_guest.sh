@@ -17,6 +17,9 @@ tb=$src/tools/testbed
 work=$build/e2e/tpt_guest
 mkdir -p "$work"
 l2kernel=$("$src/tools/build-guest-kernel.sh")
+# A stalled test bed names the L2 kernel function its CPU is in (run-l1.sh).
+TPT_STALL_MAPS=$(cd "$(dirname "$l2kernel")/../../.." && pwd)/System.map
+export TPT_STALL_MAPS
 cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 rc=0

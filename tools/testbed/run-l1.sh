@@ -7,8 +7,13 @@
 # L1 stalled: QEMU used no CPU time for $TPT_L1_STALL_SECS seconds
 # (default 300), although an L1 always has timers to run, or its console
 # printed nothing for $TPT_L1_SILENT_SECS seconds (default 600; the test
-# beds print at least every few minutes). Both seen on 2026-11-27 in
-# e2e_tpt_guest (see README.md); causes not found.
+# beds print at least every few minutes). A stalled L1 explains itself
+# before it is killed: through QEMU's monitor (a unix socket next to LOG)
+# the runner prints L1's registers a few times (where its CPU is, and
+# whether it moves; see sym below), then
+# sends L1 an NMI: L1 runs with unknown_nmi_panic and panic_print=1, so
+# its kernel prints the interrupted context and every task's stack (the
+# VMM's vCPU threads among them) before QEMU is killed.
 set -u
 . "$(dirname "$0")/common.sh"
 #
@@ -24,16 +29,58 @@ hostdir=$("$(dirname "$0")/host-kernel.sh") || exit 1
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt-get install qemu-system-x86"
 stall=${TPT_L1_STALL_SECS:-300} silent=${TPT_L1_SILENT_SECS:-600}
 start=$(date +%s)
+mon=$log.mon
+rm -f "$mon" "$log.diag"
 timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt \
-	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor none -serial stdio \
+	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor "unix:$mon,server,nowait" -serial stdio \
 	-kernel "$hostdir/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off nokaslr unknown_nmi_panic panic_print=1" \
 	</dev/null >"$log" 2>&1 &
 tpid=$!
 # Stall watchdog, every 10 s: QEMU's CPU time (utime + stime) and the
 # size of the console log.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 stalled= last_ticks= still=0 last_size= quiet=0
+# monitor CMD...: each command through QEMU's human monitor, output
+# without the prompt noise.
+monitor() {
+	for c in "$@"; do printf '%s\n' "$c"; sleep 1; done |
+		socat -t 5 - "UNIX-CONNECT:$mon" 2>&1 | tr -d '\r' | grep -v '^(qemu)\|^QEMU .* monitor'
+}
+# sym ADDR: the function holding ADDR in the System.map files listed in
+# $TPT_STALL_MAPS (e.g. the L2 kernel's: when L1 runs an L2, QEMU's
+# registers are the L2's). Addresses are 16 hex digits on both sides,
+# compared as strings. L1's own kernel names itself in its panic output.
+sym() {
+	for m in ${TPT_STALL_MAPS:-}; do
+		[ -f "$m" ] || continue
+		awk -v a="$1" -v m="$m" '$2 ~ /^[tTwW]$/ && $1 <= a && $1 > best { best = $1; name = $3 }
+			END { if (name != "") printf "%s in %s; ", name, m }' "$m"
+	done
+}
+# explain_stall QEMU_PID: where the stalled L1 is, then its own account
+# (NMI -> panic with every task's stack), into the log and on stdout.
+explain_stall() {
+	{
+		echo "testbed: STALL-DIAG: $stalled; QEMU state, L1 registers (3 samples, 2 s apart):"
+		monitor 'info status' 'info cpus'
+		for i in 1 2 3; do
+			r=$(monitor 'info registers')
+			echo "$r" | grep -E '^(RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)'
+			rip=$(echo "$r" | sed -n 's/^RIP=\([0-9a-f]*\).*/\1/p')
+			[ -z "$rip" ] || echo "testbed: STALL-DIAG: sample $i rip=$rip ($(sym "$rip"))"
+			sleep 2
+		done
+		echo "testbed: STALL-DIAG: sending L1 an NMI (unknown_nmi_panic: it prints its tasks and panics)"
+	} >> "$log.diag" 2>&1
+	cat "$log.diag"
+	size0=$(wc -c < "$log")
+	monitor nmi >/dev/null
+	n=0
+	while [ $n -lt 60 ] && kill -0 "$1" 2>/dev/null; do sleep 2; n=$((n + 2)); done
+	[ "$(wc -c < "$log")" -gt "$size0" ] ||
+		echo "testbed: STALL-DIAG: L1 printed nothing after the NMI"
+}
 while kill -0 "$tpid" 2>/dev/null; do
 	sleep 10
 	qpid=$(pgrep -P "$tpid" qemu-system-x86 | head -1)
@@ -48,7 +95,8 @@ while kill -0 "$tpid" 2>/dev/null; do
 		stalled="the emulated L1 printed nothing for ${silent}s"
 	fi
 	if [ -n "$stalled" ]; then
-		kill -KILL "$qpid"
+		explain_stall "$qpid"
+		kill -KILL "$qpid" 2>/dev/null
 		break
 	fi
 done
@@ -62,7 +110,8 @@ fi
 last=$(grep '^TESTBED-STAGE:' "$log" | tail -1 | sed 's/TESTBED-STAGE: //')
 if [ -n "$stalled" ]; then
 	echo "testbed: STALL: $stalled in stage '${last:-L1 boot}', killed after ${secs}s (log $log)"
-	tail -40 "$log" | tr -d '\r'
+	cat "$log.diag"
+	tail -200 "$log" | tr -d '\r'
 	exit 3
 elif [ "$rc" = 124 ]; then
 	echo "testbed: TIMEOUT after ${limit}s in stage '${last:-L1 boot}' (log $log)"
