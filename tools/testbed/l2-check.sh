@@ -4,6 +4,11 @@
 #   VMM   tptvmm | qemu (QEMU+KVM, -M pc, for comparison)
 #   EXIT  debug (tptvmm's debug-exit port) | poweroff (ACPI S5)
 # $L2_CMDLINE is appended to the L2 kernel command line.
+# An L2 whose console stays silent for $L2_SILENT seconds (default 420,
+# under the test bed's 600 s L1 limit) is stalled: the checker prints
+# where the VMM's threads are in L1 (state, CPU time, kernel stack of
+# each) and the L2's own detector reports so far, then ends the VMM with
+# SIGTERM (tptvmm then prints where each vCPU was) and fails.
 # Prints "PASS NAME ..." or "FAIL NAME: why"; exit status 0/1. Times are
 # measured in L1 from the VMM's start to the L2 init's first line on the
 # console (the same for both VMMs); peak RSS is the VMM's VmHWM.
@@ -44,6 +49,32 @@ qemu)
 esac
 pid=$!
 t0=$(now_cs)
+silent=${L2_SILENT:-420}
+# stall_diag: the VMM's threads as L1 sees them.
+stall_diag() {
+	echo "L2-STALL $name: console silent for ${silent}s; $vmm threads in L1 (tid state utime stime last-cpu, kernel stack):"
+	for t in /proc/$pid/task/*; do
+		echo "  $(basename "$t") $(cut -d' ' -f2 "$t/comm" 2>/dev/null) $(awk '{ print $3, $14, $15, $39 }' "$t/stat" 2>/dev/null)"
+		sed 's/^/      /' "$t/stack" 2>/dev/null | head -12
+	done
+	echo "L2-STALL $name: the L2's detectors so far:"
+	grep -E 'soft lockup|hung_task|blocked for more than|rcu.*(stall|detected)|BUG|WARNING|Oops' "$out" | head -20
+}
+rm -f "/tmp/l2-$name.stalled"
+( last=-1 quiet=0
+  while kill -0 "$pid" 2>/dev/null; do
+	sleep 10
+	size=$(wc -c < "$out" 2>/dev/null || echo 0)
+	if [ "$size" = "$last" ]; then quiet=$((quiet + 10)); else quiet=0; fi
+	last=$size
+	if [ $quiet -ge "$silent" ]; then
+		stall_diag
+		touch "/tmp/l2-$name.stalled"
+		kill -TERM "$pid"
+		break
+	fi
+  done ) &
+dog=$!
 up_cs= hwm=
 # Blocking reads, no polling: L1 has one vCPU and the VMM needs it.
 while IFS= read -r line; do
@@ -55,7 +86,9 @@ while IFS= read -r line; do
 done <"$fifo"
 wait "$pid"
 rc=$?
+kill "$dog" 2>/dev/null
 secs=$(( ($(now_cs) - t0) / 100 ))
+[ ! -f "/tmp/l2-$name.stalled" ] || fail "L2 stalled: console silent for ${silent}s (see L2-STALL above; vCPU positions in the $vmm stderr below)"
 [ "$secs" -lt "$limit" ] || fail "no end within ${limit}s (killed)"
 [ $rc = 0 ] || fail "$vmm exit status $rc (expected 0)"
 up=$(grep '^L2-UP' "$out" | tr -d '\r')
