@@ -40,7 +40,8 @@ while [ $i -lt "$hogs" ]; do
 	i=$((i + 1))
 done
 # shellcheck disable=SC2086 # a list of PIDs
-trap 'kill $hog_pids 2>/dev/null' EXIT INT TERM
+trap 'kill $hog_pids 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
 echo "under-load: $runs runs of '$*' beside $hogs CPU hog(s)${cpu:+ on CPU $cpu}; logs in $dir"
 pass=0 fail=0 stalls=0 n=1
 while [ $n -le "$runs" ]; do
