@@ -7,6 +7,7 @@
  *   tpt-memtest [-m MIB] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q]
  *               [-w] [-W] [-C] [-P] [-A ROUNDS]
  *   tpt-memtest -F FORKS [-m MIB] [-q]
+ *   tpt-memtest -T ROUNDS [-c CPU] [-q]
  *
  * It maps MIB MiB, writes a pseudo-random pattern with random-order
  * 64-bit updates, forks (the child reads everything back through
@@ -66,6 +67,17 @@
  * maps, writes and reads a fresh page, and exits with 0 only if all it
  * read was right; the parent checks its own buffer at the end. Prints
  * "tpt-memtest: forks=N failed=K checksum=HEX".
+ *
+ * -T N only replaces page tables under a reader on another CPU: a reader
+ * thread, pinned to CPU -c (default: the last one), spins in user mode
+ * over a 2 MiB-aligned 2 MiB region without any system call (on a
+ * nohz_full CPU nothing but IPIs and its own page faults take it into
+ * the kernel), while the main thread, pinned to CPU 0, replaces the
+ * region N times with a fresh mapping (mmap MAP_FIXED: its page table,
+ * and under TPT the companion table, are freed) and writes a new
+ * generation into 8 of its pages. The reader must see every generation
+ * on all 8 pages, never an old one through a stale or freed translation.
+ * Prints "tpt-memtest: tables=N stale=K reader_cpu=C".
  *
  * -C ends the run with abort(),
  * for a core dump, after printing buf=ADDR (where the buffer is) on the
@@ -154,7 +166,8 @@ static void check_zero_refill(uint64_t *r, size_t words, uint64_t first, const c
 static int usage(void)
 {
 	fprintf(stderr, "usage: tpt-memtest [-m MIB (1..65536)] [-n UPDATES] [-s SEED] [-S SYSCALLS] [-t REMAPS] [-q] [-w] [-W] [-C] [-P] [-A ROUNDS]\n"
-			"       tpt-memtest -F FORKS [-m MIB] [-q]\n");
+			"       tpt-memtest -F FORKS [-m MIB] [-q]\n"
+			"       tpt-memtest -T ROUNDS [-c CPU] [-q]\n");
 	return 2;
 }
 
@@ -252,6 +265,104 @@ static void *shoot_reader(void *arg)
 		__atomic_store_n(&sh->ack, g, __ATOMIC_RELEASE);
 	}
 	return NULL;
+}
+
+struct tables {
+	volatile uint64_t *region;	/* 2 MiB, replaced by the main thread */
+	uint64_t gen, ack;		/* accessed atomically */
+	unsigned long stale;
+	int cpu, ran_on, stop;
+};
+
+#define TABLE_PROBES 8			/* pages of the region read back */
+#define TABLE_STRIDE (HUGE / TABLE_PROBES / 8)	/* in words */
+
+static void pin(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	CHECK(!pthread_setaffinity_np(t, sizeof(set), &set), "cannot pin a thread to CPU %d", cpu);
+}
+
+static void *table_reader(void *arg)
+{
+	struct tables *tb = arg;
+	uint64_t seen = 0;
+
+	pin(pthread_self(), tb->cpu);
+	tb->ran_on = sched_getcpu();
+	while (!__atomic_load_n(&tb->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t g = __atomic_load_n(&tb->gen, __ATOMIC_ACQUIRE);
+		int bad = 0;
+
+		for (int p = 0; p < TABLE_PROBES; p++) {
+			uint64_t v = tb->region[p * TABLE_STRIDE];	/* warm */
+
+			if (g != seen && v != g && tb->region[p * TABLE_STRIDE] != g)
+				bad = 1;
+		}
+		if (g == seen) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		tb->stale += bad;
+		seen = g;
+		__atomic_store_n(&tb->ack, g, __ATOMIC_RELEASE);
+	}
+	if (sched_getcpu() != tb->ran_on)
+		tb->ran_on = -1;
+	return NULL;
+}
+
+/*
+ * -T: the main thread replaces the reader's region @n times; returns the
+ * rounds in which the reader saw an old value.
+ */
+static unsigned long table_test(uint64_t n, int cpu, int quiet)
+{
+	struct tables tb = { .cpu = cpu };
+	pthread_t t;
+	char *r = mmap(NULL, 2 * HUGE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (r == MAP_FAILED) {
+		CHECK(0, "mmap for the table test: %s", strerror(errno));
+		return 0;
+	}
+	r = (char *)(((uintptr_t)r + HUGE - 1) & ~(HUGE - 1));
+	madvise(r, HUGE, MADV_NOHUGEPAGE);	/* a page table, not a 2M leaf */
+	tb.region = (volatile uint64_t *)r;
+	pin(pthread_self(), 0);
+	if (pthread_create(&t, NULL, table_reader, &tb)) {
+		CHECK(0, "pthread_create");
+		return 0;
+	}
+	for (uint64_t k = 1; k <= n; k++) {
+		/* The old mapping, its page table and companion table go. */
+		void *m = mmap(r, HUGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+		if (m != r) {
+			CHECK(0, "mmap MAP_FIXED in round %" PRIu64 ": %s", k, strerror(errno));
+			break;
+		}
+		madvise(r, HUGE, MADV_NOHUGEPAGE);
+		for (int p = 0; p < TABLE_PROBES; p++)
+			((volatile uint64_t *)r)[p * TABLE_STRIDE] = k;
+		__atomic_store_n(&tb.gen, k, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&tb.ack, __ATOMIC_ACQUIRE) != k)
+			sched_yield();
+	}
+	__atomic_store_n(&tb.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	CHECK(!tb.stale, "%lu rounds saw an old page after the region was replaced", tb.stale);
+	CHECK(tb.ran_on == cpu, "the reader did not stay on CPU %d", cpu);
+	if (!quiet)
+		printf("tpt-memtest: tables=%" PRIu64 " stale=%lu reader_cpu=%d\n", n, tb.stale,
+		       tb.ran_on);
+	return tb.stale;
 }
 
 /* The main thread zaps and rewrites the page @n times; returns stale reads. */
@@ -487,7 +598,7 @@ static int opt_u64(const char *s, uint64_t *v, uint64_t min, uint64_t max)
 int main(int argc, char **argv)
 {
 	uint64_t mib = 16, updates = 0, seed = 42, syscalls = 0, remaps = 0, s, child_sum = 0, sum;
-	uint64_t forks = 0, walk = 0;
+	uint64_t forks = 0, walk = 0, tables = 0, reader_cpu = UINT64_MAX;
 	int mib_given = 0;
 	unsigned long stale = 0;
 	char smaps[128];
@@ -501,7 +612,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int fds[2];
 
-	while ((opt = getopt(argc, argv, "m:n:s:S:t:qwWCPF:A:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:n:s:S:t:qwWCPF:A:T:c:")) != -1) {
 		switch (opt) {
 		case 'm':
 			if (opt_u64(optarg, &mib, 1, 65536))
@@ -547,12 +658,38 @@ int main(int argc, char **argv)
 			if (opt_u64(optarg, &forks, 1, UINT64_MAX))
 				return usage();
 			break;
+		case 'T':
+			if (opt_u64(optarg, &tables, 1, 10000000))
+				return usage();
+			break;
+		case 'c':
+			if (opt_u64(optarg, &reader_cpu, 1, CPU_SETSIZE - 1))
+				return usage();
+			break;
 		default:
 			return usage();
 		}
 	}
 	if (optind != argc)
 		return usage();
+	if (reader_cpu != UINT64_MAX && !tables)
+		return usage();
+	if (tables) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		if (forks || mib_given || updates || seed != 42 || syscalls || remaps ||
+		    wait_start || wait_end || core || pageout || walk)
+			return usage();
+		if (reader_cpu == UINT64_MAX)
+			reader_cpu = ncpu - 1;
+		if (ncpu < 2 || reader_cpu >= (uint64_t)ncpu) {
+			fprintf(stderr, "tpt-memtest: -T needs a second CPU for the reader (CPU %" PRIu64
+				", %ld online)\n", reader_cpu, ncpu);
+			return 2;
+		}
+		table_test(tables, (int)reader_cpu, quiet);
+		return failed;
+	}
 	if (forks) {
 		uint64_t bad;
 
