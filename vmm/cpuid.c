@@ -6,6 +6,8 @@
 #include "tpt_abi.h"
 
 #define CPUID_HYPERVISOR_BIT	(1u << 31)
+#define CPUID_1_ECX_VMX		(1u << 5)
+#define CPUID_80000001_ECX_SVM	(1u << 2)
 #define KVM_SIG_LEAF		0x40000000u
 #define KVM_FEATURES_LEAF	0x40000001u
 
@@ -49,6 +51,13 @@ void cpuid_patch(struct kvm_cpuid_entry2 *ent, unsigned int nent,
 			e->ecx |= CPUID_HYPERVISOR_BIT;
 			if (ncpus > 1)
 				e->edx |= 1u << 28;	/* HTT: ebx[23:16] valid */
+			/* KVM refuses TPT while nested virtualization is on. */
+			if (tpt)
+				e->ecx &= ~CPUID_1_ECX_VMX;
+			break;
+		case 0x80000001:
+			if (tpt)
+				e->ecx &= ~CPUID_80000001_ECX_SVM;
 			break;
 		case 4:
 			/* Cores per package - 1 in eax[31:26] (Intel). */

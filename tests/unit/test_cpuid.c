@@ -8,7 +8,9 @@ static void fill(struct kvm_cpuid_entry2 *e, unsigned int *n)
 {
 	unsigned int i = 0;
 
-	e[i++] = (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0xff00abcd };
+	e[i++] = (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0xff00abcd,
+		.ecx = 1u << 5 };
+	e[i++] = (struct kvm_cpuid_entry2){ .function = 0x80000001, .ecx = 1u << 2 | 1 };
 	e[i++] = (struct kvm_cpuid_entry2){ .function = 0xb, .index = 0,
 		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
 	e[i++] = (struct kvm_cpuid_entry2){ .function = 0xb, .index = 1,
@@ -56,6 +58,22 @@ START_TEST(tpt_bit_only_when_negotiated)
 }
 END_TEST
 
+START_TEST(no_nested_virt_with_tpt)
+{
+	struct kvm_cpuid_entry2 e[8];
+	unsigned int n;
+
+	fill(e, &n);
+	cpuid_patch(e, n, 0, 1, false);
+	ck_assert(cpuid_find(e, n, 1, 0)->ecx & (1u << 5));
+	ck_assert_uint_eq(cpuid_find(e, n, 0x80000001, 0)->ecx, 1u << 2 | 1);
+	fill(e, &n);
+	cpuid_patch(e, n, 0, 1, true);
+	ck_assert(!(cpuid_find(e, n, 1, 0)->ecx & (1u << 5)));
+	ck_assert_uint_eq(cpuid_find(e, n, 0x80000001, 0)->ecx, 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cpuid");
@@ -63,6 +81,7 @@ static Suite *suite(void)
 
 	tcase_add_test(t, apic_ids_and_hypervisor_bit);
 	tcase_add_test(t, tpt_bit_only_when_negotiated);
+	tcase_add_test(t, no_nested_virt_with_tpt);
 	suite_add_tcase(s, t);
 	return s;
 }
