@@ -16,6 +16,13 @@ cat > "$work/run-patched.sh" <<'RUN'
 rc=0
 /testbed/tpt_kvm_test || rc=1
 sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/tpt/cases.txt || rc=1
+# The hostile guests above must not make the host kernel warn.
+if dmesg | grep -E 'WARNING:|BUG:|Oops|general protection'; then
+	echo "FAIL host_kernel_log: KVM warned (above)"
+	rc=1
+else
+	echo "PASS host_kernel_log: no WARN, BUG or Oops in the L1 kernel log"
+fi
 exit $rc
 RUN
 cat > "$work/run-stock.sh" <<'RUN'

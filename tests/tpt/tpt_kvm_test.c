@@ -9,11 +9,16 @@
  *   root), tpt_pinned_pages, memslot changes refused afterwards, error codes
  *   for a VM without TPT, a short, misaligned or absent map, and every pin
  *   released when the VM is destroyed (/proc/vmstat nr_foll_pin_*).
+ * - ways out of the 1-D mode: hostile guests that leave long mode or paging,
+ *   switch to legacy paging, write CR0/CR4/EFER, set EFER.SVME or take an
+ *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
+ *   VMM; a VMM page outside guest RAM must stay untouched.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -974,6 +979,783 @@ static void test_attacks(struct result *r, int kvm)
 	tvm_destroy(&b);
 }
 
+/*
+ * Ways out of the 1-D mode (issue 14): hostile long-mode guests that leave
+ * long mode, turn paging off, switch to legacy paging or SMM, or write
+ * CR0/CR4/EFER while armed or in TPT, and a VMM that calls KVM_SET_SREGS
+ * or turns dirty logging on. The evidence for "no raw host access" is a
+ * page of this process outside guest RAM (the VMM page V) whose
+ * host-physical address the test reads from /proc/self/pagemap: a guest
+ * that reached host-physical addresses would read its seed and overwrite
+ * it; on a sound KVM the same access is a guest-physical one (an MMIO exit
+ * at GPA V, since V is not guest RAM). So that such a guest keeps running
+ * after it loses paging, its code sits in an "identity" page: a memslot at
+ * the GPA equal to the page's own host-physical address, mapped at that
+ * linear address by the guest's own and by the 1-D tables.
+ */
+#define H_GDT_GPA	0x7000
+#define H_STACK_GPA	0xf000
+#define H_PD_GPA	0x6000		/* own PD for the identity page above 1 GiB */
+#define H_PT1D_GPA	0x20000		/* 1-D PT (and PD) for the identity page */
+#define H_LROOT_GPA	0x22000		/* 1-D root read as a 32-bit page directory */
+#define H_LOWN_GPA	0x23000		/* own 32-bit page directory */
+#define H_LARM_GPA	0x24000		/* its copy, the armed CR3 of the legacy attack */
+#define H_SMM_GPA	0x38000		/* SMBASE 0x30000 + 0x8000 */
+#define V_SEED		0x5eed5eedu
+#define V_MARK		0xbad0bad0u
+
+/* Guest programs (copied into the identity page, or to H_SMM_GPA). */
+extern const uint8_t hg_pg_armed[], hg_pg_armed_end[], hg_pg_tpt[], hg_pg_tpt_end[];
+extern const uint8_t hg_legacy[], hg_legacy_end[], hg_benign[], hg_benign_end[];
+extern const uint8_t hg_svme[], hg_svme_end[], hg_outside[], hg_outside_end[];
+extern const uint8_t hg_smm_main[], hg_smm_main_end[], hg_smm16[], hg_smm16_end[];
+__asm__(
+"	.pushsection .rodata\n"
+/* rbx = armed CR3, rcx = 1-D root, rsi = V: arm, leave long mode and
+ * paging, then load the armed CR3 with paging off. */
+"hg_pg_armed:\n"
+"	.code64\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %ebx, %ebp\n"
+"	push $0x18\n"
+"	lea 1f(%rip), %rax\n"
+"	push %rax\n"
+"	lretq\n"
+"	.code32\n"
+"1:	mov %cr0, %eax\n"
+"	and $0x7fffffff, %eax\n"
+"	mov %eax, %cr0\n"
+"	mov %ebp, %cr3\n"
+"	mov (%esi), %eax\n"
+"	movl $0xbad0bad0, 8(%esi)\n"
+"	hlt\n"
+"	.code64\n"
+"hg_pg_armed_end:\n"
+/* Same registers: arm, enter TPT by the armed CR3 load, then turn paging
+ * off while in TPT. */
+"hg_pg_tpt:\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r9\n"
+"	push $0x18\n"
+"	lea 1f(%rip), %rax\n"
+"	push %rax\n"
+"	lretq\n"
+"	.code32\n"
+"1:	mov %cr0, %eax\n"
+"	and $0x7fffffff, %eax\n"
+"	mov %eax, %cr0\n"
+"	mov (%esi), %eax\n"
+"	movl $0xbad0bad0, 8(%esi)\n"
+"	hlt\n"
+"	.code64\n"
+"hg_pg_tpt_end:\n"
+/* rbx = armed CR3 (a copy of the own 32-bit PD), rcx = a root that is a
+ * clean 4-level table and, read as a 32-bit PD, maps the identity page
+ * and V; rbp = own 32-bit PD, rsi = V's alias, rdi = the code's alias.
+ * Arm, leave long mode, turn PAE off and 32-bit paging on, then load the
+ * armed CR3. */
+"hg_legacy:\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	push $0x18\n"
+"	lea 1f(%rip), %rax\n"
+"	push %rax\n"
+"	lretq\n"
+"	.code32\n"
+"1:	mov %cr0, %eax\n"
+"	and $0x7fffffff, %eax\n"
+"	mov %eax, %cr0\n"
+"	mov %cr4, %eax\n"
+"	and $~0x20, %eax\n"
+"	or $0x10, %eax\n"
+"	mov %eax, %cr4\n"
+"	mov $0xc0000080, %ecx\n"
+"	rdmsr\n"
+"	and $~0x100, %eax\n"
+"	wrmsr\n"
+"	mov %ebp, %cr3\n"
+"	mov %cr0, %eax\n"
+"	or $0x80000000, %eax\n"
+"	mov %eax, %cr0\n"
+"	lea (2f - hg_legacy)(%edi), %eax\n"
+"	jmp *%eax\n"
+"2:	mov %ebx, %cr3\n"
+"	mov (%esi), %eax\n"
+"	movl $0xbad0bad0, 8(%esi)\n"
+"	hlt\n"
+"	.code64\n"
+"hg_legacy_end:\n"
+/* rbx = armed CR3, rcx = root: writes that do not change how tables are
+ * read (CR4.PGE, CR0 unchanged, EFER.NXE) leave TPT but keep the arm. */
+"hg_benign:\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r9\n"
+"	mov %cr4, %rax\n"
+"	or $0x80, %rax\n"
+"	mov %rax, %cr4\n"
+"	mov 0x400000, %r10\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r11\n"
+"	mov %cr0, %rax\n"
+"	mov %rax, %cr0\n"
+"	mov 0x400000, %r12\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r13\n"
+"	mov $0xc0000080, %ecx\n"
+"	rdmsr\n"
+"	or $0x800, %eax\n"
+"	wrmsr\n"
+"	mov 0x400000, %r14\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r15\n"
+"	mov %cr3, %rax\n"
+"	hlt\n"
+"hg_benign_end:\n"
+/* rbx = armed CR3, rcx = root, rsi = root, rdi = armed CR3: EFER.SVME set
+ * in TPT leaves it and disarms; ENTER and ARM are refused while it is set. */
+"hg_svme:\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r9\n"
+"	mov $0xc0000080, %ecx\n"
+"	rdmsr\n"
+"	or $0x1000, %eax\n"
+"	wrmsr\n"
+"	mov 0x400000, %r10\n"
+"	mov %rdi, %cr3\n"
+"	mov 0x400000, %r11\n"
+"	mov %rsi, %rbx\n"
+"	mov $0x5452, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r12\n"
+"	mov 0x400000, %r13\n"
+"	mov %rdi, %rbx\n"
+"	mov %rsi, %rcx\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r14\n"
+"	hlt\n"
+"hg_svme_end:\n"
+/* rbx = armed CR3, rcx = root: arm, enter by the armed load, exit to the
+ * VMM (port 0x80), which changes the vCPU's state from outside; then check
+ * that the vCPU left TPT and is no longer armed, and try ENTER again. */
+"hg_outside:\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r9\n"
+"	out %al, $0x80\n"
+"	mov 0x400000, %r10\n"
+"	mov %rbx, %cr3\n"
+"	mov 0x400000, %r11\n"
+"	movq $0x77, 0x700000\n"
+"	mov %rcx, %rbx\n"
+"	mov $0x5452, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r12\n"
+"	mov 0x400000, %r13\n"
+"	mov %cr3, %rax\n"
+"	hlt\n"
+"hg_outside_end:\n"
+/* rbx = root, rsi = V: ENTER, exit to the VMM, which injects an SMI. */
+"hg_smm_main:\n"
+"	mov $0x5452, %eax\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"
+"	out %al, $0x80\n"
+"	mov 0x400000, %r10\n"
+"	hlt\n"
+"hg_smm_main_end:\n"
+/* The SMI handler, at SMBASE + 0x8000 (GPRs are those of the interrupted
+ * code, so esi = V): touch V, leave a mark in ebx, halt. */
+"hg_smm16:\n"
+"	.code16\n"
+"	movl (%esi), %eax\n"
+"	movl $0xbad0bad0, 8(%esi)\n"
+"	movl $0x5a5a5a5a, %ebx\n"
+"	hlt\n"
+"	.code64\n"
+"hg_smm16_end:\n"
+"	.popsection\n");
+
+struct hvm {
+	struct tvm t;
+	uint8_t *idpage, *vpage;	/* identity page (guest RAM), VMM page V */
+	uint64_t h, v;			/* their host-physical addresses */
+	unsigned long mmio, mmio_v;	/* MMIO exits, and those at V or V + 8 */
+};
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A page of ours in host-physical [16 MiB, 4 GiB), locked; 0 if none. */
+static uint8_t *low_page(uint64_t *hpa, uint64_t avoid)
+{
+	uint8_t *tried[64];
+	uint8_t *got = NULL;
+	int n = 0;
+
+	while (!got && n < 64) {
+		uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uint64_t a;
+
+		if (p == MAP_FAILED)
+			break;
+		memset(p, 0, 4096);
+		mlock(p, 4096);
+		a = host_pfn(p) << 12;
+		if (a >= GUEST_MEM && a < (1ULL << 32) && a != avoid) {
+			got = p;
+			*hpa = a;
+		} else {
+			tried[n++] = p;
+		}
+	}
+	while (n--)
+		munmap(tried[n], 4096);
+	return got;
+}
+
+static void put64(struct tvm *t, uint64_t gpa, uint64_t v)
+{
+	memcpy(t->mem + gpa, &v, 8);
+}
+
+/*
+ * A verify-mode VM as tvm_ready() makes, plus the identity page at GPA h
+ * (mapped at linear h by the guest's tables and by the 1-D tables), a GDT
+ * with a 32-bit code segment (0x18), the armed CR3's copy of the PML4 at
+ * ARM_CR3, and a seeded VMM page V. With @smm, the same memory is the SMM
+ * address space too (SMM entry writes its state save area there). Returns
+ * 0 on success.
+ */
+static int hvm_create(struct hvm *hv, int kvm, bool smm)
+{
+	static const uint8_t init[] = {
+		0xb8, 0x51, 0x54, 0, 0, 0xbb, 0, 0, 0x10, 0, 0xb9, 0, 0x80, 0, 0,
+		0x0f, 0x01, 0xd9, 0xf4,
+	};
+	struct kvm_userspace_memory_region slot;
+	struct tvm *t = &hv->t;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t h;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->idpage = low_page(&hv->h, 0);
+	hv->vpage = low_page(&hv->v, hv->idpage ? hv->h : 0);
+	if (!hv->idpage || !hv->vpage) {
+		fprintf(stderr, "no page below 4 GiB for the identity/VMM page\n");
+		return -1;
+	}
+	h = hv->h;
+	for (int i = 0; i < 1024; i++)
+		memcpy(hv->vpage + 4 * i, &(uint32_t){ V_SEED }, 4);
+	tvm_create(t, kvm, KVM_TPT_MODE_VERIFY);
+	tvm_set_cpuid(t, kvm);
+	memset(&slot, 0, sizeof(slot));
+	slot.slot = 1;
+	slot.guest_phys_addr = h;
+	slot.memory_size = 4096;
+	slot.userspace_addr = (uint64_t)(uintptr_t)hv->idpage;
+	if (ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &slot)) {
+		perror("identity memslot");
+		return -1;
+	}
+	if (smm) {
+		struct kvm_userspace_memory_region ram = {
+			.slot = 1u << 16, .memory_size = GUEST_MEM,
+			.userspace_addr = (uint64_t)(uintptr_t)t->mem,
+		};
+
+		slot.slot |= 1u << 16;
+		if (ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &ram) ||
+		    ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &slot)) {
+			perror("SMM address space memslots");
+			return -1;
+		}
+	}
+	tvm_long_mode(t);
+	/* GDT: null, 64-bit code, data, 32-bit code. */
+	put64(t, H_GDT_GPA + 8, 0x00af9b000000ffffULL);
+	put64(t, H_GDT_GPA + 16, 0x00cf93000000ffffULL);
+	put64(t, H_GDT_GPA + 24, 0x00cf9b000000ffffULL);
+	if (ioctl(t->vcpu, KVM_GET_SREGS, &sregs))
+		return -1;
+	sregs.gdt.base = H_GDT_GPA;
+	sregs.gdt.limit = 31;
+	if (ioctl(t->vcpu, KVM_SET_SREGS, &sregs))
+		return -1;
+	/* Own tables: linear h -> GPA h (2M leaf). */
+	if (h >> 30) {
+		put64(t, 0x3000 + 8 * (h >> 30), H_PD_GPA | PTE_P_RW);
+		put64(t, H_PD_GPA + 8 * ((h >> 21) & 511), (h & ~0x1fffffULL) | 0x80 | PTE_P_RW);
+	} else {
+		put64(t, 0x4000 + 8 * (h >> 21), (h & ~0x1fffffULL) | 0x80 | PTE_P_RW);
+	}
+	if (tvm_run64(t, init, sizeof(init), &regs) || regs.rax != (h >> 12) + 1) {
+		fprintf(stderr, "INIT with the identity slot failed (rax %llx)\n",
+			(unsigned long long)regs.rax);
+		return -1;
+	}
+	if (host_pfn(hv->idpage) != h >> 12) {
+		fprintf(stderr, "the identity page moved when it was pinned\n");
+		return -1;
+	}
+	build_tpt_tables(t);
+	/* 1-D tables: linear h -> host frame h (the pinned identity page). */
+	memset(t->mem + H_PT1D_GPA, 0, 2 * 4096);
+	if (h >> 30) {
+		put64(t, TPT_ROOT_GPA + 0x1000 + 8 * (h >> 30),
+		      map_entry(t, (H_PT1D_GPA >> 12) + 1) << 12 | PTE_P_RW);
+		put64(t, H_PT1D_GPA + 0x1000 + 8 * ((h >> 21) & 511),
+		      map_entry(t, H_PT1D_GPA >> 12) << 12 | PTE_P_RW);
+	} else {
+		put64(t, TPT_ROOT_GPA + 0x2000 + 8 * (h >> 21),
+		      map_entry(t, H_PT1D_GPA >> 12) << 12 | PTE_P_RW);
+	}
+	put64(t, H_PT1D_GPA + 8 * ((h >> 12) & 511), h | PTE_P_RW);
+	memcpy(t->mem + ARM_CR3, t->mem + PML4_GPA, 4096);
+	put64(t, 0x400000, 0xbbbb);
+	put64(t, 0x600000, 0xaaaa);
+	return 0;
+}
+
+static void hvm_destroy(struct hvm *hv)
+{
+	tvm_destroy(&hv->t);
+	munmap(hv->idpage, 4096);
+	munmap(hv->vpage, 4096);
+}
+
+/* V still holds only its seed. */
+static bool v_intact(struct hvm *hv)
+{
+	for (int i = 0; i < 1024; i++) {
+		uint32_t w;
+
+		memcpy(&w, hv->vpage + 4 * i, 4);
+		if (w != V_SEED)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Runs @code (copied to the start of the identity page) with @in's
+ * registers until hlt; MMIO reads return 0 and are counted, a port exit
+ * calls @at_port. Fills @out. 0 on hlt, -1 otherwise (also after 10 s).
+ */
+static int hvm_run(struct hvm *hv, const uint8_t *code, const uint8_t *end,
+		   const struct kvm_regs *in, void (*at_port)(struct hvm *),
+		   struct kvm_regs *out)
+{
+	struct kvm_run *run = hv->t.run;
+	struct sigaction sa;
+	struct kvm_regs regs = *in;
+	int rc = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	memcpy(hv->idpage, code, (size_t)(end - code));
+	regs.rip = hv->h;
+	regs.rsp = H_STACK_GPA;
+	regs.rflags = 2;
+	if (ioctl(hv->t.vcpu, KVM_SET_REGS, &regs))
+		return -1;
+	alarm(10);
+	for (;;) {
+		if (ioctl(hv->t.vcpu, KVM_RUN, 0)) {
+			fprintf(stderr, "KVM_RUN: %s\n", strerror(errno));
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_HLT) {
+			rc = 0;
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_MMIO) {
+			hv->mmio++;
+			if ((run->mmio.phys_addr & ~15ULL) == hv->v)
+				hv->mmio_v++;
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			continue;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && at_port) {
+			at_port(hv);
+			continue;
+		}
+		fprintf(stderr, "hostile guest: exit reason %u\n", run->exit_reason);
+		break;
+	}
+	alarm(0);
+	if (ioctl(hv->t.vcpu, KVM_GET_REGS, out))
+		rc = -1;
+	return rc;
+}
+
+/* What every attack on paging must show afterwards. */
+static void check_contained(struct result *r, struct hvm *hv, const struct kvm_regs *g,
+			    const char *what)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "%s: the VMM page outside guest RAM is unchanged", what);
+	check(r, v_intact(hv), msg, 0);
+	snprintf(msg, sizeof(msg), "%s: the guest did not read the VMM page", what);
+	check(r, (uint32_t)g->rax != V_SEED, msg, (long)(uint32_t)g->rax);
+	snprintf(msg, sizeof(msg), "%s: its access was guest-physical (MMIO exits at V)", what);
+	check(r, hv->mmio_v == 2, msg, (long)hv->mmio_v);
+}
+
+static long vstat(struct hvm *hv, const char *name)
+{
+	return vm_stat(hv->t.vcpu, name);
+}
+
+/* Arm, leave long mode and paging, load the armed CR3; and the same from TPT. */
+static void test_paging_off(struct result *r, int kvm)
+{
+	struct kvm_regs in, g;
+	struct kvm_sregs sregs;
+	struct hvm hv;
+	int ran;
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	printf("INFO identity page at host-physical %#llx, VMM page at %#llx\n",
+	       (unsigned long long)hv.h, (unsigned long long)hv.v);
+	memset(&in, 0, sizeof(in));
+	in.rbx = ARM_CR3;
+	in.rcx = TPT_ROOT_GPA;
+	in.rsi = hv.v;
+	ran = hvm_run(&hv, hg_pg_armed, hg_pg_armed_end, &in, NULL, &g);
+	check(r, ran == 0 && g.r8 == 0, "paging off, armed load: ARM in long mode succeeded, guest ran to hlt",
+	      (long)g.r8);
+	check_contained(r, &hv, &g, "paging off, armed load");
+	check(r, vstat(&hv, "tpt_enters") == 0,
+	      "paging off, armed load: the armed CR3 load did not enter TPT (tpt_enters 0)",
+	      vstat(&hv, "tpt_enters"));
+	check(r, vstat(&hv, "tpt_forced_disarms") == 1,
+	      "paging off, armed load: clearing CR0.PG dropped the arm (tpt_forced_disarms 1)",
+	      vstat(&hv, "tpt_forced_disarms"));
+	ioctl(hv.t.vcpu, KVM_GET_SREGS, &sregs);
+	check(r, !(sregs.cr0 & 0x80000000) && !(sregs.efer & 0x400) && sregs.cr3 == ARM_CR3,
+	      "paging off, armed load: KVM_GET_SREGS shows paging off, LMA clear, CR3 loaded",
+	      (long)sregs.cr0);
+	hvm_destroy(&hv);
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	in.rsi = hv.v;
+	ran = hvm_run(&hv, hg_pg_tpt, hg_pg_tpt_end, &in, NULL, &g);
+	check(r, ran == 0 && g.r8 == 0 && g.r9 == 0xaaaa,
+	      "paging off in TPT: the armed load entered TPT (load via the 1-D table), guest ran to hlt",
+	      (long)g.r9);
+	check_contained(r, &hv, &g, "paging off in TPT");
+	check(r, vstat(&hv, "tpt_enters") == 1 && vstat(&hv, "tpt_exits") == 1,
+	      "paging off in TPT: the CR0 write ended TPT (tpt_enters 1, tpt_exits 1)",
+	      vstat(&hv, "tpt_exits"));
+	check(r, vstat(&hv, "tpt_forced_exits") == 1 && vstat(&hv, "tpt_forced_disarms") == 1,
+	      "paging off in TPT: counted as a forced exit and a forced disarm",
+	      vstat(&hv, "tpt_forced_exits"));
+	hvm_destroy(&hv);
+}
+
+/*
+ * Arm a root that is a clean 4-level table but, read as a 32-bit page
+ * directory, maps the code and V (in its odd dwords, the high halves of
+ * non-present 64-bit entries); then leave long mode, turn on 32-bit
+ * paging and load the armed CR3.
+ */
+static void test_legacy_paging(struct result *r, int kvm)
+{
+	struct kvm_regs in, g;
+	struct hvm hv;
+	uint64_t h, v;
+	uint32_t pde_code, pde_v, k, self;
+	int ran;
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	h = hv.h;
+	v = hv.v;
+	self = (uint32_t)(h >> 22);
+	k = self == 3 ? 5 : 3;
+	pde_code = (uint32_t)(h & ~0x3fffffULL) | 0x83;	/* 4M page, RW, P */
+	pde_v = (uint32_t)(v & ~0x3fffffULL) | 0x83;
+	memset(hv.t.mem + H_LROOT_GPA, 0, 3 * 4096);
+	memcpy(hv.t.mem + H_LROOT_GPA + 4 * 1, &pde_code, 4);
+	memcpy(hv.t.mem + H_LROOT_GPA + 4 * k, &pde_v, 4);
+	memcpy(hv.t.mem + H_LOWN_GPA + 4 * self, &pde_code, 4);
+	memcpy(hv.t.mem + H_LOWN_GPA + 4 * 1, &pde_code, 4);
+	memcpy(hv.t.mem + H_LOWN_GPA + 4 * k, &pde_v, 4);
+	memcpy(hv.t.mem + H_LARM_GPA, hv.t.mem + H_LOWN_GPA, 4096);
+	memset(&in, 0, sizeof(in));
+	in.rbx = H_LARM_GPA;
+	in.rcx = H_LROOT_GPA;
+	in.rbp = H_LOWN_GPA;
+	in.rsi = (uint64_t)k << 22 | (v & 0x3fffff);
+	in.rdi = 1u << 22 | (h & 0x3fffff);
+	ran = hvm_run(&hv, hg_legacy, hg_legacy_end, &in, NULL, &g);
+	check(r, ran == 0 && g.r8 == 0,
+	      "legacy paging: ARM accepts the root (clean as a 4-level table), guest ran to hlt",
+	      (long)g.r8);
+	/* The MMIO exits come from the own copy's alias of V: same GPA V. */
+	check_contained(r, &hv, &g, "legacy paging");
+	check(r, vstat(&hv, "tpt_enters") == 0,
+	      "legacy paging: the armed CR3 load under 32-bit paging did not enter TPT",
+	      vstat(&hv, "tpt_enters"));
+	check(r, vstat(&hv, "tpt_forced_disarms") == 1,
+	      "legacy paging: leaving long mode dropped the arm", vstat(&hv, "tpt_forced_disarms"));
+	hvm_destroy(&hv);
+}
+
+/* CR4.PGE, an unchanged CR0 and EFER.NXE written in TPT: leave, keep the arm. */
+static void test_benign_writes(struct result *r, int kvm)
+{
+	struct kvm_regs in, g;
+	struct hvm hv;
+	int ran;
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.rbx = ARM_CR3;
+	in.rcx = TPT_ROOT_GPA;
+	ran = hvm_run(&hv, hg_benign, hg_benign_end, &in, NULL, &g);
+	check(r, ran == 0 && g.r8 == 0 && g.r9 == 0xaaaa, "CR writes in TPT: armed load entered TPT",
+	      (long)g.r9);
+	check(r, g.r10 == 0xbbbb, "a CR4 write (PGE) in TPT leaves TPT first", (long)g.r10);
+	check(r, g.r11 == 0xaaaa, "...and keeps the arm (the next armed load enters)", (long)g.r11);
+	check(r, g.r12 == 0xbbbb, "a CR0 write of the same value in TPT leaves TPT", (long)g.r12);
+	check(r, g.r13 == 0xaaaa, "...and keeps the arm", (long)g.r13);
+	check(r, g.r14 == 0xbbbb, "an EFER write (NXE) in TPT leaves TPT", (long)g.r14);
+	check(r, g.r15 == 0xaaaa, "...and keeps the arm", (long)g.r15);
+	check(r, vstat(&hv, "tpt_forced_exits") == 3 && vstat(&hv, "tpt_forced_disarms") == 0,
+	      "tpt_forced_exits counts the three writes, tpt_forced_disarms none",
+	      vstat(&hv, "tpt_forced_exits"));
+	hvm_destroy(&hv);
+}
+
+static bool vcpu_has_svm(struct tvm *t)
+{
+	const unsigned int n = 256;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	bool svm = false;
+
+	if (!c)
+		return false;
+	c->nent = n;
+	if (ioctl(t->vcpu, KVM_GET_CPUID2, c) == 0)
+		for (unsigned int i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 0x80000001)
+				svm = c->entries[i].ecx & (1u << 2);
+	free(c);
+	return svm;
+}
+
+/* EFER.SVME set in TPT leaves and disarms; ENTER and ARM refused after. */
+static void test_svme(struct result *r, int kvm)
+{
+	struct kvm_regs in, g;
+	struct hvm hv;
+	int ran;
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	if (!vcpu_has_svm(&hv.t)) {
+		printf("SKIP EFER.SVME tests: KVM offers no nested SVM here\n");
+		hvm_destroy(&hv);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.rbx = ARM_CR3;
+	in.rcx = TPT_ROOT_GPA;
+	in.rsi = TPT_ROOT_GPA;
+	in.rdi = ARM_CR3;
+	ran = hvm_run(&hv, hg_svme, hg_svme_end, &in, NULL, &g);
+	check(r, ran == 0 && g.r9 == 0xaaaa, "EFER.SVME: armed load entered TPT first", (long)g.r9);
+	check(r, g.r10 == 0xbbbb, "setting EFER.SVME in TPT leaves TPT", (long)g.r10);
+	check(r, g.r11 == 0xbbbb, "...and drops the arm", (long)g.r11);
+	check(r, g.r12 == (uint64_t)-95 && g.r13 == 0xbbbb,
+	      "ENTER with EFER.SVME set is refused (-KVM_EOPNOTSUPP), still on nested paging",
+	      (long)g.r12);
+	check(r, g.r14 == (uint64_t)-95, "ARM with EFER.SVME set is refused", (long)g.r14);
+	check(r, vstat(&hv, "tpt_mode_refusals") == 2 && vstat(&hv, "tpt_forced_disarms") == 1,
+	      "tpt_mode_refusals counts both refusals", vstat(&hv, "tpt_mode_refusals"));
+	hvm_destroy(&hv);
+}
+
+static int vmm_calls;
+
+/* The VMM writes the vCPU's special registers back unchanged. */
+static void at_port_sregs(struct hvm *hv)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(hv->t.vcpu, KVM_GET_SREGS, &sregs) == 0 && sregs.cr3 == ARM_CR3 &&
+	    ioctl(hv->t.vcpu, KVM_SET_SREGS, &sregs) == 0)
+		vmm_calls++;
+}
+
+/* The VMM turns dirty logging on for guest RAM. */
+static void at_port_dirty(struct hvm *hv)
+{
+	struct kvm_userspace_memory_region r;
+
+	memset(&r, 0, sizeof(r));
+	r.flags = KVM_MEM_LOG_DIRTY_PAGES;
+	r.memory_size = GUEST_MEM;
+	r.userspace_addr = (uint64_t)(uintptr_t)hv->t.mem;
+	if (ioctl(hv->t.vm, KVM_SET_USER_MEMORY_REGION, &r) == 0)
+		vmm_calls++;
+}
+
+/* The VMM writes the vCPU's nested state back as KVM_GET_NESTED_STATE read it. */
+static void at_port_nested(struct hvm *hv)
+{
+	const uint32_t size = 0x6000;
+	struct kvm_nested_state *st = calloc(1, size);
+
+	if (!st)
+		return;
+	st->size = size;
+	if (ioctl(hv->t.vcpu, KVM_GET_NESTED_STATE, st) == 0 &&
+	    ioctl(hv->t.vcpu, KVM_SET_NESTED_STATE, st) == 0)
+		vmm_calls++;
+	free(st);
+}
+
+/*
+ * From the VMM while the vCPU is in TPT: KVM_SET_SREGS, dirty logging on,
+ * KVM_SET_NESTED_STATE (where KVM has nested state).
+ */
+static void test_outside(struct result *r, int kvm)
+{
+	static uint64_t bitmap[GUEST_FRAMES / 64];
+	struct kvm_dirty_log log;
+	struct kvm_regs in, g;
+	struct hvm hv;
+	int ran;
+
+	static void (*const call[])(struct hvm *) = { at_port_sregs, at_port_dirty, at_port_nested };
+	static const char *const name[] = { "KVM_SET_SREGS", "dirty logging", "KVM_SET_NESTED_STATE" };
+
+	for (int m = 0; m < 3; m++) {
+		const char *what = name[m];
+		char msg[160];
+
+		if (m == 2 && ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE) <= 0) {
+			printf("SKIP KVM_SET_NESTED_STATE in TPT: no nested state here\n");
+			break;
+		}
+
+		if (hvm_create(&hv, kvm, false)) {
+			check(r, false, "hostile VM with an identity page set up", -1);
+			return;
+		}
+		vmm_calls = 0;
+		memset(&in, 0, sizeof(in));
+		in.rbx = ARM_CR3;
+		in.rcx = TPT_ROOT_GPA;
+		ran = hvm_run(&hv, hg_outside, hg_outside_end, &in, call[m], &g);
+		snprintf(msg, sizeof(msg), "%s in TPT: the VMM call succeeded, guest ran to hlt", what);
+		check(r, ran == 0 && vmm_calls == 1 && g.r9 == 0xaaaa, msg, vmm_calls);
+		snprintf(msg, sizeof(msg), "%s in TPT: the vCPU left TPT", what);
+		check(r, g.r10 == 0xbbbb, msg, (long)g.r10);
+		snprintf(msg, sizeof(msg), "%s in TPT: and was disarmed", what);
+		check(r, g.r11 == 0xbbbb, msg, (long)g.r11);
+		snprintf(msg, sizeof(msg), "%s in TPT: counted (tpt_forced_exits 1, tpt_forced_disarms 1)", what);
+		check(r, vstat(&hv, "tpt_forced_exits") == 1 && vstat(&hv, "tpt_forced_disarms") == 1,
+		      msg, vstat(&hv, "tpt_forced_exits"));
+		if (m == 1) {
+			check(r, g.r12 == (uint64_t)-95 && g.r13 == 0xbbbb,
+			      "ENTER while dirty logging is on is refused (-KVM_EOPNOTSUPP)", (long)g.r12);
+			memset(&log, 0, sizeof(log));
+			log.slot = 0;
+			log.dirty_bitmap = bitmap;
+			check(r, ioctl(hv.t.vm, KVM_GET_DIRTY_LOG, &log) == 0 &&
+			      (bitmap[0x700 / 64] >> (0x700 % 64) & 1),
+			      "the guest's write after it left TPT is in the dirty log", 0);
+		}
+		hvm_destroy(&hv);
+	}
+}
+
+static int smis;
+
+static void at_port_smi(struct hvm *hv)
+{
+	if (ioctl(hv->t.vcpu, KVM_SMI, 0) == 0)
+		smis++;
+}
+
+/* An SMI while in TPT: the SMI handler must run on guest-physical memory. */
+static void test_smm(struct result *r, int kvm)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_regs in, g;
+	struct hvm hv;
+	int ran;
+
+	if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) <= 0 ||
+	    ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MULTI_ADDRESS_SPACE) < 2) {
+		printf("SKIP SMI in TPT: this KVM has no SMM\n");
+		return;
+	}
+	if (hvm_create(&hv, kvm, true)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	memcpy(hv.t.mem + H_SMM_GPA, hg_smm16, (size_t)(hg_smm16_end - hg_smm16));
+	smis = 0;
+	memset(&in, 0, sizeof(in));
+	in.rbx = TPT_ROOT_GPA;
+	in.rsi = hv.v;
+	ran = hvm_run(&hv, hg_smm_main, hg_smm_main_end, &in, at_port_smi, &g);
+	check(r, ran == 0 && smis == 1 && g.r8 == 0 && g.r9 == 0xaaaa,
+	      "SMI in TPT: ENTER worked, KVM_SMI injected, the guest halted", (long)g.r9);
+	check(r, (uint32_t)g.rbx == 0x5a5a5a5a,
+	      "SMI in TPT: the SMI handler ran from guest memory (SMBASE + 0x8000)", (long)g.rbx);
+	check_contained(r, &hv, &g, "SMI in TPT");
+	check(r, vstat(&hv, "tpt_exits") == 1 && vstat(&hv, "tpt_forced_exits") == 1,
+	      "SMI in TPT: SMM entry ended TPT (tpt_exits 1, tpt_forced_exits 1)",
+	      vstat(&hv, "tpt_forced_exits"));
+	memset(&ev, 0, sizeof(ev));
+	ran = ioctl(hv.t.vcpu, KVM_GET_VCPU_EVENTS, &ev);
+	check(r, ran == 0 && ev.smi.smm, "SMI in TPT: the vCPU is in SMM (KVM_GET_VCPU_EVENTS)",
+	      ev.smi.smm);
+	hvm_destroy(&hv);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -982,6 +1764,7 @@ int main(int argc, char **argv)
 	int kvm, a, b, c, vcpu;
 	long got;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* results survive a crash */
 	kvm = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
@@ -1034,6 +1817,12 @@ int main(int argc, char **argv)
 	test_arm(&r, kvm);
 	test_modes(&r, kvm);
 	test_attacks(&r, kvm);
+	test_benign_writes(&r, kvm);
+	test_svme(&r, kvm);
+	test_outside(&r, kvm);
+	test_legacy_paging(&r, kvm);
+	test_paging_off(&r, kvm);
+	test_smm(&r, kvm);
 	close(kvm);
 	printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
 	return r.fail ? 1 : 0;
