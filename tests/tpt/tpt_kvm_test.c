@@ -1009,6 +1009,7 @@ extern const uint8_t hg_pg_armed[], hg_pg_armed_end[], hg_pg_tpt[], hg_pg_tpt_en
 extern const uint8_t hg_legacy[], hg_legacy_end[], hg_benign[], hg_benign_end[];
 extern const uint8_t hg_svme[], hg_svme_end[], hg_outside[], hg_outside_end[];
 extern const uint8_t hg_smm_main[], hg_smm_main_end[], hg_smm16[], hg_smm16_end[];
+extern const uint8_t hg_refused[], hg_refused_end[];
 __asm__(
 "	.pushsection .rodata\n"
 /* rbx = armed CR3, rcx = 1-D root, rsi = V: arm, leave long mode and
@@ -1189,6 +1190,27 @@ __asm__(
 "	hlt\n"
 "	.code64\n"
 "hg_smm16_end:\n"
+/* rbx = rcx = root, rbp = a CR3: with paging off, ENTER and ARM are
+ * refused (results in edi and esi). */
+"hg_refused:\n"
+"	push $0x18\n"
+"	lea 1f(%rip), %rax\n"
+"	push %rax\n"
+"	lretq\n"
+"	.code32\n"
+"1:	mov %cr0, %eax\n"
+"	and $0x7fffffff, %eax\n"
+"	mov %eax, %cr0\n"
+"	mov $0x5452, %eax\n"
+"	vmmcall\n"
+"	mov %eax, %edi\n"
+"	mov %ebp, %ebx\n"
+"	mov $0x5454, %eax\n"
+"	vmmcall\n"
+"	mov %eax, %esi\n"
+"	hlt\n"
+"	.code64\n"
+"hg_refused_end:\n"
 "	.popsection\n");
 
 struct hvm {
@@ -1481,6 +1503,22 @@ static void test_paging_off(struct result *r, int kvm)
 	      "paging off in TPT: counted as a forced exit and a forced disarm",
 	      vstat(&hv, "tpt_forced_exits"));
 	hvm_destroy(&hv);
+
+	if (hvm_create(&hv, kvm, false)) {
+		check(r, false, "hostile VM with an identity page set up", -1);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.rbx = TPT_ROOT_GPA;
+	in.rcx = TPT_ROOT_GPA;
+	in.rbp = ARM_CR3;
+	ran = hvm_run(&hv, hg_refused, hg_refused_end, &in, NULL, &g);
+	check(r, ran == 0 && (uint32_t)g.rdi == (uint32_t)-22 && (uint32_t)g.rsi == (uint32_t)-22,
+	      "paging off: ENTER and ARM are refused (-KVM_EINVAL)", (long)(int32_t)g.rdi);
+	check(r, vstat(&hv, "tpt_mode_refusals") == 2 && vstat(&hv, "tpt_enters") == 0 &&
+	      vstat(&hv, "tpt_arms") == 0, "paging off: tpt_mode_refusals counts both",
+	      vstat(&hv, "tpt_mode_refusals"));
+	hvm_destroy(&hv);
 }
 
 /*
@@ -1639,6 +1677,16 @@ static void at_port_dirty(struct hvm *hv)
 		vmm_calls++;
 }
 
+/* The same through KVM_GET_SREGS2/KVM_SET_SREGS2. */
+static void at_port_sregs2(struct hvm *hv)
+{
+	struct kvm_sregs2 sregs;
+
+	if (ioctl(hv->t.vcpu, KVM_GET_SREGS2, &sregs) == 0 && sregs.cr3 == ARM_CR3 &&
+	    ioctl(hv->t.vcpu, KVM_SET_SREGS2, &sregs) == 0)
+		vmm_calls++;
+}
+
 /* The VMM writes the vCPU's nested state back as KVM_GET_NESTED_STATE read it. */
 static void at_port_nested(struct hvm *hv)
 {
@@ -1656,7 +1704,7 @@ static void at_port_nested(struct hvm *hv)
 
 /*
  * From the VMM while the vCPU is in TPT: KVM_SET_SREGS, dirty logging on,
- * KVM_SET_NESTED_STATE (where KVM has nested state).
+ * KVM_SET_NESTED_STATE and KVM_SET_SREGS2 (where KVM offers them).
  */
 static void test_outside(struct result *r, int kvm)
 {
@@ -1666,16 +1714,21 @@ static void test_outside(struct result *r, int kvm)
 	struct hvm hv;
 	int ran;
 
-	static void (*const call[])(struct hvm *) = { at_port_sregs, at_port_dirty, at_port_nested };
-	static const char *const name[] = { "KVM_SET_SREGS", "dirty logging", "KVM_SET_NESTED_STATE" };
+	static void (*const call[])(struct hvm *) = {
+		at_port_sregs, at_port_dirty, at_port_nested, at_port_sregs2,
+	};
+	static const char *const name[] = {
+		"KVM_SET_SREGS", "dirty logging", "KVM_SET_NESTED_STATE", "KVM_SET_SREGS2",
+	};
+	static const int cap[] = { 0, 0, KVM_CAP_NESTED_STATE, KVM_CAP_SREGS2 };
 
-	for (int m = 0; m < 3; m++) {
+	for (int m = 0; m < 4; m++) {
 		const char *what = name[m];
 		char msg[160];
 
-		if (m == 2 && ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NESTED_STATE) <= 0) {
-			printf("SKIP KVM_SET_NESTED_STATE in TPT: no nested state here\n");
-			break;
+		if (cap[m] && ioctl(kvm, KVM_CHECK_EXTENSION, cap[m]) <= 0) {
+			printf("SKIP %s in TPT: not offered here\n", what);
+			continue;
 		}
 
 		if (hvm_create(&hv, kvm, false)) {
