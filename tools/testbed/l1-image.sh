@@ -11,7 +11,9 @@
 # The KVM modules are rebuilt from source with host_kernel/patches
 # (kvm-modules.sh) unless $TPT_KVM_MODULES says otherwise: "debian" for the
 # pinned Debian kernel's own modules, or a directory holding irqbypass.ko,
-# kvm.ko and kvm-amd.ko.
+# kvm.ko, kvm-amd.ko and kvm-intel.ko. Both vendor modules go into the
+# image; the L1 init loads the one for the emulated CPU (QEMU: AMD, Bochs:
+# Intel, tools/testbed/run-l1-bochs.sh).
 set -eu
 tb=$(cd "$(dirname "$0")" && pwd)
 . "$tb/common.sh"
@@ -38,7 +40,7 @@ case ${TPT_KVM_MODULES:-} in
 debian) mods=$("$tb/host-kernel.sh")/modules ;;
 *) mods=$TPT_KVM_MODULES ;;
 esac
-for m in irqbypass kvm kvm-amd; do
+for m in irqbypass kvm kvm-amd kvm-intel; do
 	[ -f "$mods/$m.ko" ] || die "$mods/$m.ko is missing"
 done
 [ -x "$build/vmm/tptvmm-static" ] || die "$build/vmm/tptvmm-static is missing: build first"
@@ -61,4 +63,5 @@ extra="$extra$guests"
 	"$mods/irqbypass.ko=/lib/modules/irqbypass.ko" \
 	"$mods/kvm.ko=/lib/modules/kvm.ko" \
 	"$mods/kvm-amd.ko=/lib/modules/kvm-amd.ko" \
+	"$mods/kvm-intel.ko=/lib/modules/kvm-intel.ko" \
 	$extra "$@"
