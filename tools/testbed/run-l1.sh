@@ -15,6 +15,8 @@
 # its kernel prints the interrupted context and every task's stack (the
 # VMM's vCPU threads among them) before QEMU is killed.
 set -u
+# TPT_TESTBED=bochs: the Intel VMX backend, same interface (run-l1-bochs.sh).
+[ "${TPT_TESTBED:-qemu}" = bochs ] && exec "$(dirname "$0")/run-l1-bochs.sh" "$@"
 . "$(dirname "$0")/common.sh"
 #
 # L1 gets one vCPU by default. With two, QEMU 7.2's emulated SVM (TCG) now
