@@ -194,6 +194,35 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
+/*
+ * The guest code below (templates and assembled guests) uses AMD's
+ * vmmcall (0f 01 d9).
+ * On Intel the hypercall is vmcall (0f 01 c1): KVM's emulator refuses the
+ * other vendor's instruction in real mode and would patch it in guest
+ * memory elsewhere. set_vendor() picks the byte from the CPUID vendor;
+ * guest_code() copies guest code into guest memory with it.
+ */
+static uint8_t hypercall_modrm = 0xd9;
+
+static void set_vendor(void)
+{
+	uint32_t a = 0, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e)	/* "GenuineIntel" */
+		hypercall_modrm = 0xc1;
+	printf("tpt_kvm_test: hypercall instruction %s\n",
+	       hypercall_modrm == 0xc1 ? "vmcall (Intel)" : "vmmcall (AMD)");
+}
+
+static void guest_code(uint8_t *dst, const uint8_t *code, size_t len)
+{
+	memcpy(dst, code, len);
+	for (size_t i = 0; i + 2 < len; i++)
+		if (dst[i] == 0x0f && dst[i + 1] == 0x01 && dst[i + 2] == 0xd9)
+			dst[i + 2] = hypercall_modrm;
+}
+
 /* Runs "mov eax,nr; mov ebx,a0; mov ecx,a1; vmmcall; hlt"; returns EAX,
  * or -1 (as 64 bits) if the guest did not halt. */
 static uint64_t tvm_hypercall3(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t a1,
@@ -210,7 +239,7 @@ static uint64_t tvm_hypercall3(struct tvm *t, uint32_t nr, uint32_t a0, uint32_t
 	uint8_t *code = t->mem + CODE_GPA;
 	struct kvm_regs regs;
 
-	memcpy(code, tmpl, sizeof(tmpl));
+	guest_code(code, tmpl, sizeof(tmpl));
 	put32(code + 2, nr);
 	put32(code + 8, a0);
 	put32(code + 14, a1);
@@ -412,7 +441,7 @@ static void tvm_long_mode(struct tvm *t)
 /* Runs 64-bit @code at CODE_GPA until hlt; fills @regs. 0 on success. */
 static int tvm_run64(struct tvm *t, const uint8_t *code, size_t len, struct kvm_regs *regs)
 {
-	memcpy(t->mem + CODE_GPA, code, len);
+	guest_code(t->mem + CODE_GPA, code, len);
 	memset(regs, 0, sizeof(*regs));
 	regs->rip = CODE_GPA;
 	regs->rflags = 2;
@@ -912,7 +941,7 @@ static void test_attacks(struct result *r, int kvm)
 	/* Two vCPUs enter and exit in a loop while a host thread rewrites the
 	 * attacked leaf between A's frame and B's. */
 	build_tpt_tables(&a);
-	memcpy(a.mem + CODE_GPA, loop, sizeof(loop));
+	guest_code(a.mem + CODE_GPA, loop, sizeof(loop));
 	{
 		struct race c[2] = { { .t = &a, .vcpu = a.vcpu, .run = a.run } };
 		struct flipper fl = {
@@ -1396,7 +1425,7 @@ static int hvm_run(struct hvm *hv, const uint8_t *code, const uint8_t *end,
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	memcpy(hv->idpage, code, (size_t)(end - code));
+	guest_code(hv->idpage, code, (size_t)(end - code));
 	regs.rip = hv->h;
 	regs.rsp = H_STACK_GPA;
 	regs.rflags = 2;
@@ -1788,7 +1817,7 @@ static void test_smm(struct result *r, int kvm)
 		check(r, false, "hostile VM with an identity page set up", -1);
 		return;
 	}
-	memcpy(hv.t.mem + H_SMM_GPA, hg_smm16, (size_t)(hg_smm16_end - hg_smm16));
+	guest_code(hv.t.mem + H_SMM_GPA, hg_smm16, (size_t)(hg_smm16_end - hg_smm16));
 	smis = 0;
 	memset(&in, 0, sizeof(in));
 	in.rbx = TPT_ROOT_GPA;
@@ -1818,6 +1847,7 @@ int main(int argc, char **argv)
 	long got;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* results survive a crash */
+	set_vendor();
 	kvm = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
