@@ -722,6 +722,70 @@ static void test_arm(struct result *r, int kvm)
 }
 
 /*
+ * State changes that need unrestricted guest, made from outside while the
+ * vCPU is in TPT, where VMX runs without it: KVM_GET_SREGS must return the
+ * guest's CR3 (not the root), and KVM_SET_SREGS into real mode must end
+ * TPT so that the vCPU runs (no failed VM entry). On VMX only: SVM's switch
+ * does not end TPT on CR0 changes that come without an intercept.
+ */
+static void test_sregs_in_tpt(struct result *r, int kvm)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x52, 0x54, 0, 0,			/* mov $HC_TPT_ENTER, %eax */
+		0xbb, 0x00, 0x00, 0x01, 0x00,		/* mov $TPT_ROOT_GPA, %ebx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0xf4,					/* hlt, still in TPT */
+	};
+	struct kvm_segment seg = {
+		.limit = 0xffff, .type = 3, .present = 1, .s = 1,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct tvm t;
+	long got;
+
+	if (hypercall_modrm != 0xc1) {
+		printf("SKIP SET_SREGS into real mode in TPT (VMX only)\n");
+		return;
+	}
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	if (tvm_run64(&t, code, sizeof(code), &regs) || regs.r8) {
+		check(r, false, "ENTER, then hlt in TPT mode", (long)regs.r8);
+		tvm_destroy(&t);
+		return;
+	}
+	got = vm_stat(t.vcpu, "tpt_enters") - vm_stat(t.vcpu, "tpt_exits");
+	check(r, got == 1, "the vCPU halted in TPT mode", got);
+	if (ioctl(t.vcpu, KVM_GET_SREGS, &sregs)) {
+		perror("KVM_GET_SREGS");
+		exit(2);
+	}
+	check(r, sregs.cr3 == PML4_GPA, "KVM_GET_SREGS in TPT mode returns the guest's own CR3",
+	      (long)sregs.cr3);
+	sregs.cr0 = 0x10;	/* ET: real mode, paging off */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	sregs.cs = seg;
+	sregs.cs.type = 11;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = seg;
+	t.mem[CODE_GPA] = 0xf4;	/* hlt */
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 2;
+	if (ioctl(t.vcpu, KVM_SET_SREGS, &sregs) || ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_SREGS/REGS (real mode)");
+		exit(2);
+	}
+	got = ioctl(t.vcpu, KVM_RUN, 0) ? -errno : (long)t.run->exit_reason;
+	check(r, got == KVM_EXIT_HLT, "after KVM_SET_SREGS into real mode the vCPU runs to hlt",
+	      got);
+	got = vm_stat(t.vcpu, "tpt_exits");
+	check(r, got == 1, "KVM_SET_SREGS into real mode ended TPT (tpt_exits 1)", got);
+	tvm_destroy(&t);
+}
+
+/*
  * Trust mode checks the root only: it accepts a table that verify mode
  * refuses (the guest below never touches the bad mapping). And the price
  * of verify mode: enter+exit round trips on the same 16 MiB table in both
@@ -1897,6 +1961,7 @@ int main(int argc, char **argv)
 	close(a);
 	test_init(&r, kvm);
 	test_enter(&r, kvm);
+	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
 	test_modes(&r, kvm);
 	test_attacks(&r, kvm);
