@@ -25,6 +25,9 @@
 #   #GP in fpu_swap_kvm_fpstate, KVM_RUN) in two runs of the tests;
 # - an MSR file for DEBUGCTL (0x1d9, read by kvm-intel on every entry),
 #   MPERF and APERF (0xe7, 0xe8), else every access is logged;
+# - console=ttyS0,115200: Bochs' UART sends at the programmed rate in
+#   emulated time, and Linux's default of 9600 baud left the end of the
+#   console output (L1's kernel log and result line) unsent at power-off;
 # - dummy sound drivers: with its default (ALSA) and no sound card, this
 #   bochs aborts at start ("buffer overflow detected").
 # Bochs 2.7 does not exit to L1 on an external interrupt while an L2 runs
@@ -57,7 +60,7 @@ timeout 0
 label l1
 	kernel /vmlinuz
 	initrd /initrd
-	append console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off tsc_early_khz=$((ips / 1000)) clearcpuid=ht noxsave
+	append console=ttyS0,115200 panic=-1 quiet loglevel=3 mitigations=off tsc_early_khz=$((ips / 1000)) clearcpuid=ht noxsave
 EOF
 xorriso -as mkisofs -quiet -o "$work/l1.iso" -b isolinux/isolinux.bin -c isolinux/boot.cat \
 	-no-emul-boot -boot-load-size 4 -boot-info-table "$work/iso" >"$work/xorriso.log" 2>&1 ||
