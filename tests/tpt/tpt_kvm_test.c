@@ -1665,9 +1665,16 @@ static void test_legacy_paging(struct result *r, int kvm)
 	hvm_destroy(&hv);
 }
 
-/* CR4.PGE, an unchanged CR0 and EFER.NXE written in TPT: leave, keep the arm. */
+/*
+ * CR4.PGE, an unchanged CR0 and EFER.NXE written in TPT: leave, keep the
+ * arm. On VMX the first two do not exit (with EPT on, the guest owns
+ * CR4.PGE; an unchanged CR0 matches the read shadow) and change nothing
+ * KVM depends on: TPT stays.
+ */
 static void test_benign_writes(struct result *r, int kvm)
 {
+	const bool vmx = hypercall_modrm == 0xc1;
+	const uint64_t after = vmx ? 0xaaaa : 0xbbbb;
 	struct kvm_regs in, g;
 	struct hvm hv;
 	int ran;
@@ -1682,14 +1689,17 @@ static void test_benign_writes(struct result *r, int kvm)
 	ran = hvm_run(&hv, hg_benign, hg_benign_end, &in, NULL, &g);
 	check(r, ran == 0 && g.r8 == 0 && g.r9 == 0xaaaa, "CR writes in TPT: armed load entered TPT",
 	      (long)g.r9);
-	check(r, g.r10 == 0xbbbb, "a CR4 write (PGE) in TPT leaves TPT first", (long)g.r10);
+	check(r, g.r10 == after, vmx ? "a CR4 write (PGE) in TPT does not exit on VMX: TPT stays" :
+	      "a CR4 write (PGE) in TPT leaves TPT first", (long)g.r10);
 	check(r, g.r11 == 0xaaaa, "...and keeps the arm (the next armed load enters)", (long)g.r11);
-	check(r, g.r12 == 0xbbbb, "a CR0 write of the same value in TPT leaves TPT", (long)g.r12);
+	check(r, g.r12 == after, vmx ? "a CR0 write of the same value does not exit on VMX: TPT stays" :
+	      "a CR0 write of the same value in TPT leaves TPT", (long)g.r12);
 	check(r, g.r13 == 0xaaaa, "...and keeps the arm", (long)g.r13);
 	check(r, g.r14 == 0xbbbb, "an EFER write (NXE) in TPT leaves TPT", (long)g.r14);
 	check(r, g.r15 == 0xaaaa, "...and keeps the arm", (long)g.r15);
-	check(r, vstat(&hv, "tpt_forced_exits") == 3 && vstat(&hv, "tpt_forced_disarms") == 0,
-	      "tpt_forced_exits counts the three writes, tpt_forced_disarms none",
+	check(r, vstat(&hv, "tpt_forced_exits") == (vmx ? 1 : 3) &&
+	      vstat(&hv, "tpt_forced_disarms") == 0,
+	      "tpt_forced_exits counts the writes that exit, tpt_forced_disarms none",
 	      vstat(&hv, "tpt_forced_exits"));
 	hvm_destroy(&hv);
 }
