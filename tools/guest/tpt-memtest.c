@@ -97,6 +97,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,7 +333,12 @@ static unsigned long table_test(uint64_t n, int cpu, int quiet)
 		return 0;
 	}
 	r = (char *)(((uintptr_t)r + HUGE - 1) & ~(HUGE - 1));
-	madvise(r, HUGE, MADV_NOHUGEPAGE);	/* a page table, not a 2M leaf */
+	/*
+	 * A page table, never a 2M leaf: the reader touches each new mapping
+	 * before an madvise could reach it, and a huge zero page or THP there
+	 * would need no page table to free.
+	 */
+	CHECK(!prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0), "PR_SET_THP_DISABLE: %s", strerror(errno));
 	tb.region = (volatile uint64_t *)r;
 	pin(pthread_self(), 0);
 	if (pthread_create(&t, NULL, table_reader, &tb)) {
@@ -348,7 +354,6 @@ static unsigned long table_test(uint64_t n, int cpu, int quiet)
 			CHECK(0, "mmap MAP_FIXED in round %" PRIu64 ": %s", k, strerror(errno));
 			break;
 		}
-		madvise(r, HUGE, MADV_NOHUGEPAGE);
 		for (int p = 0; p < TABLE_PROBES; p++)
 			((volatile uint64_t *)r)[p * TABLE_STRIDE] = k;
 		__atomic_store_n(&tb.gen, k, __ATOMIC_RELEASE);
