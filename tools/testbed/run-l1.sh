@@ -60,8 +60,9 @@ sym() {
 			END { if (name != "") printf "%s in %s; ", name, m }' "$m"
 	done
 }
-# explain_stall QEMU_PID: where the stalled L1 is, then its own account
-# (NMI -> panic with every task's stack), into the log and on stdout.
+# explain_stall QEMU_PID: where the stalled L1 is, into LOG.diag (printed
+# with the STALL line below), then its own account (NMI -> panic with
+# every task's stack) on the console, into LOG.
 explain_stall() {
 	{
 		echo "testbed: STALL-DIAG: $stalled; QEMU state, L1 registers (3 samples, 2 s apart):"
@@ -74,8 +75,7 @@ explain_stall() {
 			sleep 2
 		done
 		echo "testbed: STALL-DIAG: sending L1 an NMI (unknown_nmi_panic: it prints its tasks and panics)"
-	} >> "$log.diag" 2>&1
-	cat "$log.diag"
+	} > "$log.diag" 2>&1
 	size0=$(wc -c < "$log")
 	monitor nmi >/dev/null
 	n=0
