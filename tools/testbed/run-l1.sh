@@ -7,7 +7,8 @@
 # L1 stalled: QEMU used no CPU time for $TPT_L1_STALL_SECS seconds
 # (default 300), although an L1 always has timers to run, or its console
 # printed nothing for $TPT_L1_SILENT_SECS seconds (default 600; the test
-# beds print at least every few minutes). A stalled L1 explains itself
+# beds print at least every few minutes). $TPT_L1_QEMU_ARGS (words) are
+# added to QEMU's command line (e.g. a -drive for a disk image). A stalled L1 explains itself
 # before it is killed: through QEMU's monitor (a unix socket next to LOG)
 # the runner prints L1's registers a few times (where its CPU is, and
 # whether it moves; see sym below), then
@@ -35,7 +36,7 @@ mon=$log.mon
 rm -f "$mon" "$log.diag"
 timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt \
 	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor "unix:$mon,server,nowait" -serial stdio \
-	-kernel "$hostdir/vmlinuz" -initrd "$initrd" \
+	-kernel "$hostdir/vmlinuz" -initrd "$initrd" ${TPT_L1_QEMU_ARGS:-} \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off nokaslr unknown_nmi_panic panic_print=1" \
 	</dev/null >"$log" 2>&1 &
 tpid=$!
