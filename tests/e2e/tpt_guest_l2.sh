@@ -319,6 +319,7 @@ while [ $sent -lt 400 ] && [ $hits -lt 3 ]; do
 	echo l > /proc/sysrq-trigger
 	sent=$((sent + 1))
 	hits=$((hits + $(dmesg -c | user_hits)))
+	[ $((sent % 25)) != 0 ] || echo "TPT-PROGRESS nmis: $sent rounds, $hits user-mode hits"
 done
 touch /tmp/nmi.stop
 wait $npid
@@ -377,22 +378,36 @@ echo "$out" | grep -q "tables=300 stale=0 reader_cpu=1" && [ $((r1 - r0)) -ge 58
 # Many short TPT processes, two at a time on the two vCPUs: exec'd runs
 # (each forks one more) and plain fork churn. None left, no companion
 # pages left.
+# A line on the console every 50 runs (fd 3): under a busy host this
+# section takes minutes, and a silent console looks like a stall.
+exec 3>&1
 churn() {
 	i=0
 	while [ $i -lt "$1" ]; do
 		tpt-memtest -m 1 -n 1000 -q || { echo "churn run $i failed"; return 1; }
 		i=$((i + 1))
+		[ $((i % 50)) != 0 ] || echo "TPT-PROGRESS churn $2: $i of $1 runs" >&3
+	done
+}
+# forks N TAG: N forked TPT children, 250 per tpt-memtest (a line each).
+forks() {
+	left=$1
+	while [ "$left" -gt 0 ]; do
+		k=250; [ "$left" -ge $k ] || k=$left
+		tpt-memtest -F $k || return 1
+		left=$((left - k))
+		echo "TPT-PROGRESS forks $2: $(($1 - left)) of $1" >&3
 	done
 }
 p0=$(stat processes_total) t0=$(date +%s)
-churn $((CHURN / 2)) > /tmp/churn.1 2>&1 &
+churn $((CHURN / 2)) 1 > /tmp/churn.1 2>&1 &
 cpid=$!
-churn $((CHURN - CHURN / 2)) > /tmp/churn.2 2>&1 || fail "churn: $(cat /tmp/churn.2)"
+churn $((CHURN - CHURN / 2)) 2 > /tmp/churn.2 2>&1 || fail "churn: $(cat /tmp/churn.2)"
 wait $cpid || fail "churn: $(cat /tmp/churn.1)"
 t1=$(date +%s)
-tpt-memtest -F $((FORKS / 2)) > /tmp/forks.1 2>&1 &
+forks $((FORKS / 2)) 1 > /tmp/forks.1 2>&1 &
 cpid=$!
-tpt-memtest -F $((FORKS - FORKS / 2)) > /tmp/forks.2 2>&1 || fail "fork churn: $(cat /tmp/forks.2)"
+forks $((FORKS - FORKS / 2)) 2 > /tmp/forks.2 2>&1 || fail "fork churn: $(cat /tmp/forks.2)"
 wait $cpid || fail "fork churn: $(cat /tmp/forks.1)"
 echo "TPT-TIME churn_runs=$CHURN churn_s=$((t1 - t0)) forks=$FORKS fork_s=$(($(date +%s) - t1)) (emulated)"
 # Only the shared kernel half stays, and only it is accounted.

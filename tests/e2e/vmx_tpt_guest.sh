@@ -20,11 +20,7 @@ cat > "$work/run.sh" <<'RUN'
 #!/bin/sh
 rc=0
 export L2_TIMEOUT=1200
-( f=/tmp/l2-tpt_verify.out
-  while [ ! -f "$f" ]; do sleep 1; done
-  tail -f "$f" | awk '{ print "L2| " $0; fflush() }' ) &
-L2_CMDLINE="pti=on" sh /testbed/l2-check.sh tpt_verify tptvmm 1 256 debug --tpt=verify || rc=1
-killall tail 2>/dev/null
+L2_RELAY=1 L2_CMDLINE="pti=on" sh /testbed/l2-check.sh tpt_verify tptvmm 1 256 debug --tpt=verify || rc=1
 grep -E '^TPT-' /tmp/l2-tpt_verify.out | tr -d '\r'
 grep -E 'KVM TPT' /tmp/l2-tpt_verify.err
 exit $rc
@@ -34,7 +30,7 @@ RUN
 	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest"
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 || status=1
-grep -E '^(PASS|FAIL|TPT-|tptvmm: KVM TPT)' "$work/l1.log" | tr -d '\r'
+grep -E '^(PASS|FAIL|TPT-|tptvmm: KVM TPT|L2-GAP)' "$work/l1.log" | tr -d '\r'
 grep -q '^TESTBED-RESULT: PASS' "$work/l1.log" || status=1
 grep -q '^TPT-RESULT rc=0' "$work/l1.log" || status=1
 grep -q 'tptvmm: KVM TPT stats: .* tpt_enters=[1-9]' "$work/l1.log" ||

@@ -9,6 +9,10 @@
 # where the VMM's threads are in L1 (state, CPU time, kernel stack of
 # each) and the L2's own detector reports so far, then ends the VMM with
 # SIGTERM (tptvmm then prints where each vCPU was) and fails.
+# With $L2_RELAY set, every L2 console line is also printed as it comes,
+# marked "L2| SECONDS " (L1 uptime), so a hang shows where it is. At the
+# end "L2-GAP NAME: ..." gives the longest silence between two console
+# lines and the line that ended it: how close a run came to $L2_SILENT.
 # Prints "PASS NAME ..." or "FAIL NAME: why"; exit status 0/1. Times are
 # measured in L1 from the VMM's start to the L2 init's first line on the
 # console (the same for both VMMs); peak RSS is the VMM's VmHWM.
@@ -21,7 +25,13 @@ cmd="console=ttyS0 reboot=k panic=-1 pci=off quiet loglevel=1 l2exit=$how ${L2_C
 tb=${TESTBED:-/testbed}	# where tptvmm and the L2 are (bench.sh --real: elsewhere)
 kernel=$tb/l2/bzImage initrd=$tb/l2/initrd.gz
 now_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
+gap=0 gap_line= last_cs=
+gap_report() {
+	[ -n "$last_cs" ] || return 0
+	echo "L2-GAP $name: longest console silence $((gap / 100)).$(printf %02d $((gap % 100))) s (stall at ${silent}s), ended by: $gap_line"
+}
 fail() {
+	gap_report
 	echo "FAIL $name: $*"
 	echo "--- L2 console"; tail -30 "$out"; echo "--- $vmm stderr"; tail -30 "$err"
 	exit 1
@@ -48,7 +58,7 @@ qemu)
 	;;
 esac
 pid=$!
-t0=$(now_cs)
+t0=$(now_cs) last_cs=$t0
 silent=${L2_SILENT:-420}
 # stall_diag: the VMM's threads as L1 sees them.
 stall_diag() {
@@ -79,6 +89,12 @@ up_cs= hwm=
 # Blocking reads, no polling: L1 has one vCPU and the VMM needs it.
 while IFS= read -r line; do
 	printf '%s\n' "$line" >>"$out"
+	now=$(now_cs)
+	if [ $((now - last_cs)) -gt $gap ]; then
+		gap=$((now - last_cs)) gap_line=$(printf '%s' "$line" | tr -d '\r' | cut -c1-100)
+	fi
+	last_cs=$now
+	[ -z "${L2_RELAY:-}" ] || printf 'L2| %d %s\n' $((now / 100)) "$line"
 	case $line in
 	L2-UP*) up_cs=$(( $(now_cs) - t0 )) ;;
 	L2-DONE*) hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null) ;;
@@ -109,4 +125,5 @@ if [ "$vmm" = tptvmm ]; then
 	esac
 	mark=" boot_to_init_ms=$(grep 'guest mark 1 at' "$err" | sed 's/.*at \([0-9.]*\) ms.*/\1/')"
 fi
+gap_report
 echo "PASS $name: vmm=$vmm cpus=$seen_cpus memtotal_kb=$seen_kb start_to_init_cs=$up_cs peak_rss_kb=$hwm$mark wall_s=$secs (emulated)"
