@@ -15,6 +15,7 @@ frag=$src_dir/guest_kernel/tpt_guest.config
 for t in flex bison bc make gcc; do
 	command -v $t >/dev/null || die "$t is missing (tools/setup.sh installs it)"
 done
+cache_lock guest-kernel
 unpack_linux_source "$tree" "$src_dir/guest_kernel/patches"
 
 mkdir -p "$out"

@@ -15,6 +15,15 @@ SRC_PKG_VER=6.12.117-1~deb12u1
 SRC_KVER=6.12.117
 HEADERS_PKG=linux-headers-$HOST_KVER
 
+# cache_lock NAME: holds $TPT_CACHE/NAME.lock (fd 9) until the calling
+# script exits, so two test runs sharing a cache (two checkouts, or two
+# ctest jobs) do not build into the same tree at once; the second one
+# waits, then finds the build done.
+cache_lock() {
+	mkdir -p "$TPT_CACHE"
+	exec 9>"$TPT_CACHE/$1.lock"
+	flock 9 || die "cannot lock $TPT_CACHE/$1.lock"
+}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Installs $SRC_PKG=$SRC_PKG_VER unless it is there already.

@@ -9,12 +9,18 @@ set -eu
 MODS="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel
 drivers/net/tun drivers/block/loop"
 
-complete=1
-[ -f "$HOST_DIR/.complete" ] || complete=0
-for m in $MODS; do
-	[ -f "$HOST_DIR/modules/$(basename "$m").ko" ] || complete=0
-done
-if [ $complete = 1 ]; then
+host_complete() {
+	[ -f "$HOST_DIR/.complete" ] || return 1
+	for m in $MODS; do
+		[ -f "$HOST_DIR/modules/$(basename "$m").ko" ] || return 1
+	done
+}
+if host_complete; then
+	echo "$HOST_DIR"
+	exit 0
+fi
+cache_lock host-kernel
+if host_complete; then	# another run unpacked it while this one waited
 	echo "$HOST_DIR"
 	exit 0
 fi

@@ -17,6 +17,7 @@ for t in flex bison bc make gcc pahole rsync objcopy; do
 	command -v $t >/dev/null || die "$t is missing (tools/setup.sh installs it)"
 done
 hostdir=$("$tb/host-kernel.sh")
+cache_lock kvm-modules
 unpack_linux_source "$tree" "$src_dir/host_kernel/patches"
 
 hdr=$TPT_CACHE/headers-$HOST_KVER
