@@ -1088,6 +1088,7 @@ static void test_attacks(struct result *r, int kvm)
  */
 #define H_GDT_GPA	0x7000
 #define H_STACK_GPA	0xf000
+#define H_VMXON_GPA	0x9000		/* VMXON region named by KVM_SET_NESTED_STATE */
 #define H_PD_GPA	0x6000		/* own PD for the identity page above 1 GiB */
 #define H_PT1D_GPA	0x20000		/* 1-D PT (and PD) for the identity page */
 #define H_LROOT_GPA	0x22000		/* 1-D root read as a 32-bit page directory */
@@ -1756,11 +1757,15 @@ static void test_svme(struct result *r, int kvm)
 }
 
 static int vmm_calls;
+static long seen_armed, seen_active;
 
 /* The VMM writes the vCPU's special registers back unchanged. */
 static void at_port_sregs(struct hvm *hv)
 {
 	struct kvm_sregs sregs;
+
+	seen_armed = vstat(hv, "tpt_armed");
+	seen_active = vstat(hv, "tpt_active");
 
 	if (ioctl(hv->t.vcpu, KVM_GET_SREGS, &sregs) == 0 && sregs.cr3 == ARM_CR3 &&
 	    ioctl(hv->t.vcpu, KVM_SET_SREGS, &sregs) == 0)
@@ -1806,8 +1811,27 @@ static void at_port_nested(struct hvm *hv)
 }
 
 /*
+ * The VMM puts the vCPU into VMX operation (VMXON region at H_VMXON_GPA, no
+ * current VMCS) with KVM_SET_NESTED_STATE: KVM does not ask for CR4.VMXE
+ * there, so the guest could then VMLAUNCH with CR4.VMXE clear.
+ */
+static void at_port_vmxon(struct hvm *hv)
+{
+	struct kvm_nested_state st;
+
+	memset(&st, 0, sizeof(st));
+	st.format = KVM_STATE_NESTED_FORMAT_VMX;
+	st.size = sizeof(st);
+	st.hdr.vmx.vmxon_pa = H_VMXON_GPA;
+	st.hdr.vmx.vmcs12_pa = (uint64_t)-1;
+	if (ioctl(hv->t.vcpu, KVM_SET_NESTED_STATE, &st) == 0)
+		vmm_calls++;
+}
+
+/*
  * From the VMM while the vCPU is in TPT: KVM_SET_SREGS, dirty logging on,
- * KVM_SET_NESTED_STATE and KVM_SET_SREGS2 (where KVM offers them).
+ * KVM_SET_NESTED_STATE and KVM_SET_SREGS2 (where KVM offers them), and on
+ * Intel KVM_SET_NESTED_STATE into VMX operation.
  */
 static void test_outside(struct result *r, int kvm)
 {
@@ -1818,19 +1842,26 @@ static void test_outside(struct result *r, int kvm)
 	int ran;
 
 	static void (*const call[])(struct hvm *) = {
-		at_port_sregs, at_port_dirty, at_port_nested, at_port_sregs2,
+		at_port_sregs, at_port_dirty, at_port_nested, at_port_sregs2, at_port_vmxon,
 	};
 	static const char *const name[] = {
 		"KVM_SET_SREGS", "dirty logging", "KVM_SET_NESTED_STATE", "KVM_SET_SREGS2",
+		"KVM_SET_NESTED_STATE into VMX operation",
 	};
-	static const int cap[] = { 0, 0, KVM_CAP_NESTED_STATE, KVM_CAP_SREGS2 };
+	static const int cap[] = {
+		0, 0, KVM_CAP_NESTED_STATE, KVM_CAP_SREGS2, KVM_CAP_NESTED_STATE,
+	};
 
-	for (int m = 0; m < 4; m++) {
+	for (int m = 0; m < 5; m++) {
 		const char *what = name[m];
 		char msg[160];
 
 		if (cap[m] && ioctl(kvm, KVM_CHECK_EXTENSION, cap[m]) <= 0) {
 			printf("SKIP %s in TPT: not offered here\n", what);
+			continue;
+		}
+		if (m == 4 && hypercall_modrm != 0xc1) {
+			printf("SKIP %s in TPT: not an Intel CPU\n", what);
 			continue;
 		}
 
@@ -1852,6 +1883,19 @@ static void test_outside(struct result *r, int kvm)
 		snprintf(msg, sizeof(msg), "%s in TPT: counted (tpt_forced_exits 1, tpt_forced_disarms 1)", what);
 		check(r, vstat(&hv, "tpt_forced_exits") == 1 && vstat(&hv, "tpt_forced_disarms") == 1,
 		      msg, vstat(&hv, "tpt_forced_exits"));
+		if (m == 0) {
+			check(r, seen_armed == 1 && seen_active == 1,
+			      "tpt_armed and tpt_active read 1 while the vCPU is armed and in TPT",
+			      seen_armed);
+			check(r, vstat(&hv, "tpt_armed") == 0 && vstat(&hv, "tpt_active") == 0,
+			      "...and 0 once KVM_SET_SREGS ended both", vstat(&hv, "tpt_armed"));
+		}
+		if (m == 4) {
+			check(r, g.r12 == (uint64_t)-95 && g.r13 == 0xbbbb &&
+			      vstat(&hv, "tpt_mode_refusals") == 1,
+			      "ENTER in VMX operation with CR4.VMXE clear is refused (-KVM_EOPNOTSUPP), counted, still on nested paging",
+			      (long)g.r12);
+		}
 		if (m == 1) {
 			check(r, g.r12 == (uint64_t)-95 && g.r13 == 0xbbbb,
 			      "ENTER while dirty logging is on is refused (-KVM_EOPNOTSUPP)", (long)g.r12);
