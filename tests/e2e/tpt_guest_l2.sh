@@ -421,5 +421,25 @@ kp=$(stat kernel_table_pages) np=$(($(stat processes_total) - p0))
 write "" $names >/dev/null
 echo "TPT-MEM at the end: $(mem)"
 sed 's/^/TPT-STAT /' $stats
+
+# Reboot with a TPT process running (l2exit=reboot on the command line):
+# a long tpt-memtest run is left in its update loop under TPT while the
+# init reboots (reboot -f). The reboot notifier must disarm every vCPU
+# before the reset; tpt_guest.sh reads that in tptvmm's KVM statistics
+# at exit (tpt_armed=0, tpt_active=0).
+case " $(cat /proc/cmdline) " in
+*" l2exit=reboot "*)
+	write "tpt-memtest" $names >/dev/null
+	p0=$(stat processes_total) a0=$(stat arms)
+	tpt-memtest -m 8 -n 4000000000 -q >/dev/null 2>&1 &
+	n=0
+	while [ $n -lt 60 ] && { [ "$(stat processes_total)" = "$p0" ] || [ "$(stat arms)" = "$a0" ]; }; do
+		sleep 1; n=$((n + 1))
+	done
+	kill -0 $! 2>/dev/null && [ "$(stat processes)" = 1 ] && [ "$(stat arms)" != "$a0" ] &&
+		echo "TPT-REBOOT with a TPT process running: pid $!, processes $(stat processes), arms $a0 -> $(stat arms)" ||
+		fail "reboot: no TPT process running and armed (processes $(stat processes), arms $a0 -> $(stat arms))"
+	;;
+esac
 echo "TPT-RESULT rc=$rc"
 exit $rc

@@ -2,7 +2,8 @@
 # Runs inside L1: boots one L2 under a VMM and checks what it reports.
 # Usage: l2-check.sh NAME VMM CPUS MEM_MB EXIT [extra VMM args]
 #   VMM   tptvmm | qemu (QEMU+KVM, -M pc, for comparison)
-#   EXIT  debug (tptvmm's debug-exit port) | poweroff (ACPI S5)
+#   EXIT  debug (tptvmm's debug-exit port) | poweroff (ACPI S5) |
+#         reboot (the guest reboots: tptvmm ends with status 3)
 # $L2_CMDLINE is appended to the L2 kernel command line.
 # An L2 whose console stays silent for $L2_SILENT seconds (default 420,
 # under the test bed's 600 s L1 limit) is stalled: the checker prints
@@ -106,7 +107,9 @@ kill "$dog" 2>/dev/null
 secs=$(( ($(now_cs) - t0) / 100 ))
 [ ! -f "/tmp/l2-$name.stalled" ] || fail "L2 stalled: console silent for ${silent}s (see L2-STALL above; vCPU positions in the $vmm stderr below)"
 [ "$secs" -lt "$limit" ] || fail "no end within ${limit}s (killed)"
-[ $rc = 0 ] || fail "$vmm exit status $rc (expected 0)"
+want=0
+[ "$how" != reboot ] || want=3
+[ $rc = $want ] || fail "$vmm exit status $rc (expected $want)"
 up=$(grep '^L2-UP' "$out" | tr -d '\r')
 [ -n "$up" ] || fail "L2 never reached its init"
 grep -q '^L2-SLEEP ok' "$out" || fail "L2 'sleep 1' did not return (timer interrupts stopped?)"
@@ -122,6 +125,7 @@ if [ "$vmm" = tptvmm ]; then
 	case $how in
 	poweroff) grep -q 'ACPI power-off' "$err" || fail "did not end through ACPI power-off" ;;
 	debug) grep -q 'debug-exit port written with 0' "$err" || fail "did not end through debug-exit" ;;
+	reboot) grep -q 'guest rebooted' "$err" || fail "did not end through a guest reboot" ;;
 	esac
 	mark=" boot_to_init_ms=$(grep 'guest mark 1 at' "$err" | sed 's/.*at \([0-9.]*\) ms.*/\1/')"
 fi

@@ -18,9 +18,12 @@ if [ -f /testbed/l2-run.sh ]; then
 fi
 echo "L2-DONE rc=$rc"
 # l2exit=poweroff on the kernel command line: end through ACPI S5 instead
-# of the debug-exit port (tests both).
+# of the debug-exit port (tests both); l2exit=reboot: through a reboot
+# (reboot -f: the kernel's reboot notifiers, then its reset).
 if grep -q 'l2exit=poweroff' /proc/cmdline && [ $rc = 0 ]; then
 	poweroff -f
+elif grep -q 'l2exit=reboot' /proc/cmdline && [ $rc = 0 ]; then
+	reboot -f
 else
 	tpt-guest-util exit $rc
 fi
