@@ -46,13 +46,13 @@ for mode in verify:200: trust:200:nohz_full=1; do
 	grep -E '^TPT-' "/tmp/l2-tpt_$mode.out" | grep -v '^TPT-PROGRESS' | tr -d '\r'
 	kst=$(grep -E 'KVM TPT' "/tmp/l2-tpt_$mode.err")
 	echo "$kst"
-	case " $kst " in
-	*" tpt_armed=0 "*" tpt_active=0 "*)
-		grep -q '^TPT-REBOOT with a TPT process running' "/tmp/l2-tpt_$mode.out" &&
-			echo "PASS reboot_disarmed_$mode: rebooted with a TPT process running, no vCPU left armed or in TPT" ||
-			{ echo "FAIL reboot_disarmed_$mode: no TPT process was running at the reboot"; rc=1; } ;;
-	*) echo "FAIL reboot_disarmed_$mode: vCPUs left armed or in TPT at the reboot: $kst"; rc=1 ;;
-	esac
+	if ! echo "$kst " | grep -q ' tpt_armed=0 ' || ! echo "$kst " | grep -q ' tpt_active=0 '; then
+		echo "FAIL reboot_disarmed_$mode: vCPUs left armed or in TPT at the reboot: $kst"; rc=1
+	elif ! grep -q '^TPT-REBOOT with a TPT process running' "/tmp/l2-tpt_$mode.out"; then
+		echo "FAIL reboot_disarmed_$mode: no TPT process was running at the reboot"; rc=1
+	else
+		echo "PASS reboot_disarmed_$mode: rebooted with a TPT process running, no vCPU left armed or in TPT"
+	fi
 done
 L2_CMDLINE="pti=on tptcase=off" sh /testbed/l2-check.sh tpt_no_host tptvmm 1 256 debug || rc=1
 grep -E '^TPT-' /tmp/l2-tpt_no_host.out | tr -d '\r'
