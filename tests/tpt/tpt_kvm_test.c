@@ -829,12 +829,22 @@ static void test_modes(struct result *r, int kvm)
 		memcpy(v.mem + TPT_ROOT_GPA + 8 * i, &e, 8);
 	}
 	{
+		/* Table pages (one per guest frame) + leaf frames (4 per guest frame + a 1G leaf). */
+		const long bound = GUEST_FRAMES + 4L * GUEST_FRAMES + (1L << 18);
+		long w0 = vm_stat(v.vm, "tpt_walk_work"), work;
 		double t0 = now_us();
 
 		got = tvm_enter_only(&v, TPT_ROOT_GPA);
 		check(r, got == (uint64_t)-7, "a self-referencing table stops the walk at its budget (-KVM_E2BIG)",
 		      (long)got);
 		printf("TPT-COST refused self-referencing root after %.0f us (emulated)\n", now_us() - t0);
+		work = vm_stat(v.vm, "tpt_walk_work") - w0;
+		/* Without a leaf budget: 4096 tables of 512 leaves, over 2 million checks. */
+		check(r, w0 >= 0 && work > GUEST_FRAMES && work <= bound,
+		      "...after bounded work: tpt_walk_work counts tables and leaf frames, at most 5 per guest frame + 2^18",
+		      work);
+		printf("TPT-COST self-referencing root: walk work %ld (tables + leaf frames), bound %ld\n",
+		       work, bound);
 	}
 	tvm_destroy(&t);
 	tvm_destroy(&v);
