@@ -8,6 +8,7 @@
 
 #include "layout.h"
 #include "tpt_abi.h"
+#include "util.h"
 #include "virtio_net.h"
 #include "version.h"
 
@@ -66,7 +67,7 @@ void cli_usage(FILE *out)
 "12 --timeout reached.\n"
 "After Ctrl-A x, a signal or --timeout, stderr shows where each vCPU stopped (rip, rsp,\n"
 "rflags, halted): the first clue to a guest that hangs.\n",
-		DEFAULT_CMDLINE, CLI_MAX_CPUS, CLI_MAX_VIRTIO, CLI_MAX_DISKS, CLI_MAX_NETS,
+		DEFAULT_CMDLINE, VM_MAX_CPUS, VM_MAX_VIRTIO, VM_MAX_DISKS, VM_MAX_NETS,
 		(unsigned long long)RAW_LOAD_ADDR_DEFAULT);
 }
 
@@ -120,13 +121,13 @@ static int parse_disk(const char *arg, struct vm_config *cfg, struct err *e)
 	const char *comma = strchr(arg, ',');
 	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
 
-	if (cfg->nr_disks >= CLI_MAX_DISKS)
-		return err_set(e, "--disk: at most %d disks", CLI_MAX_DISKS);
+	if (cfg->nr_disks >= VM_MAX_DISKS)
+		return err_set(e, "--disk: at most %d disks", VM_MAX_DISKS);
 	d = &cfg->disks[cfg->nr_disks];
 	if (!len)
 		return err_set(e, "--disk: '%s' has no path (use --disk PATH[,ro])", arg);
 	if (len >= sizeof(d->path))
-		return err_set(e, "--disk: path longer than %d bytes", CLI_PATH_MAX - 1);
+		return err_set(e, "--disk: path longer than %d bytes", VM_PATH_MAX - 1);
 	memcpy(d->path, arg, len);
 	d->path[len] = 0;
 	d->ro = false;
@@ -144,8 +145,8 @@ static int parse_net(const char *arg, struct vm_config *cfg, struct err *e)
 	struct net_cfg *n;
 	const char *p = arg;
 
-	if (cfg->nr_nets >= CLI_MAX_NETS)
-		return err_set(e, "--net: at most %d network devices", CLI_MAX_NETS);
+	if (cfg->nr_nets >= VM_MAX_NETS)
+		return err_set(e, "--net: at most %d network devices", VM_MAX_NETS);
 	n = &cfg->nets[cfg->nr_nets];
 	memset(n, 0, sizeof(*n));
 	while (*p) {
@@ -213,8 +214,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 				return err_set(e, "--mem: '%s' is not a size (use e.g. 512M or 8G)", optarg), CLI_ERROR;
 			break;
 		case OPT_CPUS:
-			if (parse_u64(optarg, &v) || v < 1 || v > CLI_MAX_CPUS)
-				return err_set(e, "--cpus: '%s' is not a number from 1 to %d", optarg, CLI_MAX_CPUS), CLI_ERROR;
+			if (parse_u64(optarg, &v) || v < 1 || v > VM_MAX_CPUS)
+				return err_set(e, "--cpus: '%s' is not a number from 1 to %d", optarg, VM_MAX_CPUS), CLI_ERROR;
 			cfg->cpus = (unsigned int)v;
 			break;
 		case OPT_TPT:
@@ -292,8 +293,8 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		return err_set(e, "--initrd needs --kernel"), CLI_ERROR;
 	if (cfg->raw && (cfg->nr_disks || cfg->nr_nets || cfg->rng))
 		return err_set(e, "--disk, --net and --rng need --kernel (they are announced on its command line)"), CLI_ERROR;
-	if (cfg->nr_disks + cfg->nr_nets + (cfg->rng ? 1 : 0) > CLI_MAX_VIRTIO)
-		return err_set(e, "at most %d virtio devices in all (--disk, --net, --rng)", CLI_MAX_VIRTIO), CLI_ERROR;
+	if (cfg->nr_disks + cfg->nr_nets + (cfg->rng ? 1 : 0) > VM_MAX_VIRTIO)
+		return err_set(e, "at most %d virtio devices in all (--disk, --net, --rng)", VM_MAX_VIRTIO), CLI_ERROR;
 	if (cfg->mem < GUEST_MEM_MIN)
 		return err_set(e, "--mem: %llu MiB is too small (minimum %llu MiB)",
 			       (unsigned long long)(cfg->mem >> 20),

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define PANIC_MARK "Kernel panic - not syncing"
 
 int console_init(struct console *c, int in_fd, int out_fd, struct uart *u,
@@ -27,28 +29,12 @@ int console_init(struct console *c, int in_fd, int out_fd, struct uart *u,
 	return 0;
 }
 
-static void write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;	/* output gone (EPIPE, disk full): drop */
-		p += w;
-		len -= (size_t)w;
-	}
-}
-
 void console_tx(void *opaque, uint8_t byte)
 {
 	struct console *c = opaque;
 
 	if (c->out_fd >= 0)
-		write_all(c->out_fd, &byte, 1);
+		(void)write_all(c->out_fd, &byte, 1);	/* output gone (EPIPE, disk full): drop */
 	if (byte == '\n' || c->line_len == sizeof(c->line) - 1) {
 		c->line[c->line_len] = '\0';
 		if (strstr(c->line, PANIC_MARK) && c->on_panic)
@@ -173,11 +159,7 @@ int console_start(struct console *c, struct err *e)
 void console_stop(struct console *c)
 {
 	if (c->thread_started) {
-		ssize_t w;
-
-		do {
-			w = write(c->stop_pipe[1], "x", 1);
-		} while (w < 0 && errno == EINTR);
+		(void)write_eintr(c->stop_pipe[1], "x", 1);
 		pthread_join(c->thread, NULL);
 		c->thread_started = false;
 	}

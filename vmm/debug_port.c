@@ -2,15 +2,8 @@
 #include "debug_port.h"
 
 #include <string.h>
-#include <time.h>
 
-double monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "util.h"
 
 void debug_port_init(struct debug_port *d, double t0_ms, FILE *log,
 		     debug_exit_fn on_exit, void *opaque)

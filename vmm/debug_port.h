@@ -34,7 +34,6 @@ struct debug_port {
 	void *opaque;
 };
 
-double monotonic_ms(void);
 void debug_port_init(struct debug_port *d, double t0_ms, FILE *log,
 		     debug_exit_fn on_exit, void *opaque);
 void debug_port_destroy(struct debug_port *d);

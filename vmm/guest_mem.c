@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "guest_mem.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "layout.h"
+#include "util.h"
 
 #define HUGE_2M (2ULL << 20)
 
@@ -190,47 +190,4 @@ int guest_e820(const struct guest_mem *mem, struct e820_out *out,
 	}
 #undef E820_ADD
 	return (int)n;
-}
-
-int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned int shift = 0;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10; end++;
-		break;
-	case 'm': case 'M':
-		shift = 20; end++;
-		break;
-	case 'g': case 'G':
-		shift = 30; end++;
-		break;
-	case 't': case 'T':
-		shift = 40; end++;
-		break;
-	default:
-		return -1;
-	}
-	/* Accept an optional trailing 'B' or 'iB' ("8GiB", "512MB"). */
-	if (shift && (*end == 'i' || *end == 'I'))
-		end++;
-	if (shift && (*end == 'b' || *end == 'B'))
-		end++;
-	if (*end)
-		return -1;
-	if (shift && v > (~0ULL >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
 }

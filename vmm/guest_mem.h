@@ -72,7 +72,4 @@ struct e820_out {
 int guest_e820(const struct guest_mem *mem, struct e820_out *out,
 	       unsigned int max);
 
-/* Parses "512M", "8G", "1048576", "64k"; -1 on garbage or overflow. */
-int parse_size(const char *s, uint64_t *out);
-
 #endif

@@ -45,17 +45,6 @@ int iothread_mod(struct iothread *io, struct io_handler *h, uint32_t events)
 	return epoll_ctl(io->epfd, EPOLL_CTL_MOD, h->fd, &ev);
 }
 
-uint64_t eventfd_drain(int fd)
-{
-	uint64_t v = 0;
-	ssize_t r;
-
-	do {
-		r = read(fd, &v, sizeof(v));
-	} while (r < 0 && errno == EINTR);
-	return r == sizeof(v) ? v : 0;
-}
-
 static void *iothread_main(void *arg)
 {
 	struct iothread *io = arg;

@@ -36,7 +36,4 @@ int iothread_start(struct iothread *io, struct err *e);
 /* Stops and joins the thread (if started) and frees the loop. */
 void iothread_destroy(struct iothread *io);
 
-/* Reads an eventfd's counter; returns it (0 if nothing was pending). */
-uint64_t eventfd_drain(int fd);
-
 #endif

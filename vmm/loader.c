@@ -4,11 +4,8 @@
 #include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "layout.h"
 
@@ -340,53 +337,5 @@ int setup_long_mode_tables(const struct guest_mem *mem, struct err *e)
 		pdpt[i] = (BOOT_PD_ADDR + i * PAGE_SZ) | 0x3;
 	for (uint64_t i = 0; i < 4 * 512; i++)
 		pd[i] = (i << 21) | 0x83;	/* present, writable, 2 MiB */
-	return 0;
-}
-
-int read_file_all(const char *path, size_t max, uint8_t **out, size_t *len,
-		  struct err *e)
-{
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return err_errno(e, errno, "cannot open %s", path);
-	if (fstat(fd, &st)) {
-		close(fd);
-		return err_errno(e, errno, "cannot stat %s", path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(e, "%s is not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return err_set(e, "%s is %lld bytes, more than the %zu allowed",
-			       path, (long long)st.st_size, max);
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return err_set(e, "out of memory reading %s", path);
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			int saved = r < 0 ? errno : EIO;
-
-			free(buf);
-			close(fd);
-			return err_errno(e, saved, "cannot read %s", path);
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	*out = buf;
-	*len = got;
 	return 0;
 }

@@ -56,8 +56,4 @@ int setup_boot_params(const struct guest_mem *mem, struct boot_info *bi,
 /* GDT and identity page tables (4 GiB, 2 MiB pages) for 64-bit entry. */
 int setup_long_mode_tables(const struct guest_mem *mem, struct err *e);
 
-/* Reads a whole file (regular files only, at most max bytes). */
-int read_file_all(const char *path, size_t max, uint8_t **out, size_t *len,
-		  struct err *e);
-
 #endif

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "tpt.h"
+#include "util.h"
 #include "vm.h"
 
 static void kick_handler(int sig)
@@ -109,7 +110,7 @@ int main(int argc, char **argv)
 	if (!cfg.quiet)
 		virtio_vm_print_stats(&vm->virtio, stderr);
 	if (cfg.tpt && !cfg.quiet) {
-		int fds[CLI_MAX_CPUS];
+		int fds[VM_MAX_CPUS];
 
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			fds[i] = vm->vcpus[i].fd;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "virtio_mmio.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "util.h"
 
 enum {
 	R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
@@ -207,16 +207,6 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 	}
 	t->refused_writes++;
 	return -1;
-}
-
-static void eventfd_signal(int fd)
-{
-	uint64_t one = 1;
-	ssize_t r;
-
-	do {
-		r = write(fd, &one, sizeof(one));
-	} while (r < 0 && errno == EINTR);
 }
 
 /* Drives the interrupt line: a rising edge pulses the irqfd. */

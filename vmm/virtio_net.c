@@ -12,6 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define NET_QUEUE_SIZE		256
 #define NET_RXQ			0
 #define NET_TXQ			1
@@ -95,10 +97,8 @@ void virtio_net_rx(struct virtio_net *n)
 	sync_features(n);
 	for (;;) {
 		if (!n->rx_len) {
-			ssize_t r = read(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
+			ssize_t r = read_eintr(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
 
-			if (r < 0 && errno == EINTR)
-				continue;
 			if (r < VIRTIO_NET_HDR_LEN)
 				break;	/* EAGAIN, error, or a runt: nothing to give */
 			/* The tap writes 10 header bytes; num_buffers is ours. */
@@ -138,9 +138,7 @@ static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
 			virtq_read(n->t.mem, &c, 0, n->tx_buf, (size_t)len);
 			if (!(n->features & VIRTIO_NET_F_CSUM))
 				memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
-			do {
-				w = write(n->tap_fd, n->tx_buf, (size_t)len);
-			} while (w < 0 && errno == EINTR);
+			w = write_eintr(n->tap_fd, n->tx_buf, (size_t)len);
 			if (w == (ssize_t)len) {
 				n->st.tx_packets++;
 				n->st.tx_bytes += len - VIRTIO_NET_HDR_LEN;

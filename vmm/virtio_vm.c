@@ -7,18 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include "util.h"
 
 #define QUEUE_NOTIFY_OFF	0x050
 
 /* ISA IRQs nothing else uses: COM1 is 4, the ACPI SCI 9, the PIT 0. */
-static const unsigned char free_irqs[CLI_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+static const unsigned char free_irqs[VM_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 12, 14, 15 };
 
 unsigned int virtio_vm_irq(unsigned int i)
 {
-	return i < CLI_MAX_VIRTIO ? free_irqs[i] : 0;
+	return i < VM_MAX_VIRTIO ? free_irqs[i] : 0;
 }
 
 static void add_slot(struct virtio_vm *v, struct virtio_mmio *t, const char *name)
@@ -118,14 +119,6 @@ static void kick_ready(void *opaque, uint32_t events)
 		k->t->ops->notify(k->t->dev, k->t, k->q);
 }
 
-static int new_eventfd(int *fd, const char *what, struct err *e)
-{
-	*fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (*fd < 0)
-		return err_errno(e, errno, "eventfd for %s", what);
-	return 0;
-}
-
 static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,
 		       struct bus *mmio, struct err *e)
 {
@@ -134,7 +127,7 @@ static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,
 
 	if (bus_register(mmio, s->base, VIRTIO_MMIO_SIZE, mmio_access, t, s->name, e))
 		return -1;
-	if (new_eventfd(&t->irq_fd, s->name, e))
+	if (eventfd_new(&t->irq_fd, s->name, e))
 		return -1;
 	irqfd.fd = (uint32_t)t->irq_fd;
 	if (ioctl(vm_fd, KVM_IRQFD, &irqfd))
@@ -148,7 +141,7 @@ static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,
 			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 		};
 
-		if (new_eventfd(&t->kick_fd[q], s->name, e))
+		if (eventfd_new(&t->kick_fd[q], s->name, e))
 			return -1;
 		io.fd = t->kick_fd[q];
 		if (ioctl(vm_fd, KVM_IOEVENTFD, &io))

@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "bus.h"
-#include "cli.h"
+#include "config.h"
 #include "err.h"
 #include "guest_mem.h"
 #include "iothread.h"
@@ -43,13 +43,13 @@ struct virtio_slot {
 struct virtio_vm {
 	struct iothread io;
 	bool io_ready;
-	struct virtio_blk blk[CLI_MAX_DISKS];
+	struct virtio_blk blk[VM_MAX_DISKS];
 	unsigned int nr_blk;
-	struct virtio_net *net[CLI_MAX_NETS];	/* large: on the heap */
+	struct virtio_net *net[VM_MAX_NETS];	/* large: on the heap */
 	unsigned int nr_net;
 	struct virtio_rng rng;
 	bool has_rng;
-	struct virtio_slot slot[CLI_MAX_VIRTIO];
+	struct virtio_slot slot[VM_MAX_VIRTIO];
 	unsigned int nr;
 };
 

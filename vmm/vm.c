@@ -20,21 +20,12 @@
 #include "layout.h"
 #include "mptable.h"
 #include "tpt.h"
+#include "util.h"
 
 #define KVM_TSS_ADDR		0xfffbd000ULL
 #define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 #define MAX_KERNEL_SIZE		(512u << 20)
 #define MAX_CPUID_ENTRIES	256
-
-static int kvm_ioctl_retry(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r;
-}
 
 void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
 {
@@ -151,9 +142,7 @@ static int create_vm_fd(struct vm *vm, struct err *e)
 	struct kvm_pit_config pit = { .flags = 0 };
 	uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
 
-	do {
-		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	} while (vm->vm_fd < 0 && errno == EINTR);
+	vm->vm_fd = ioctl_eintr(vm->kvm_fd, KVM_CREATE_VM, NULL);
 	if (vm->vm_fd < 0)
 		return err_errno(e, errno, "KVM_CREATE_VM");
 	/* TPT must be negotiated before any vCPU exists. */
@@ -190,7 +179,7 @@ static int setup_memory(struct vm *vm, struct err *e)
 			.userspace_addr = (uint64_t)(uintptr_t)vm->mem.r[i].hva,
 		};
 
-		if (kvm_ioctl_retry(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		if (ioctl_eintr(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
 			return err_errno(e, errno, "KVM_SET_USER_MEMORY_REGION slot %u [0x%llx, +%llu MiB)",
 					 i, (unsigned long long)r.guest_phys_addr,
 					 (unsigned long long)(r.memory_size >> 20));
@@ -204,7 +193,7 @@ static int read_inputs(struct vm *vm, struct err *e)
 {
 	const char *path = vm->cfg.raw ? vm->cfg.raw : vm->cfg.kernel;
 
-	if (read_file_all(path, MAX_KERNEL_SIZE, &vm->img, &vm->img_len, e))
+	if (read_file(path, MAX_KERNEL_SIZE, &vm->img, &vm->img_len, e))
 		return -1;
 	if (vm->cfg.raw) {
 		vm->kind = KERNEL_RAW;
@@ -217,7 +206,7 @@ static int read_inputs(struct vm *vm, struct err *e)
 		return -1;
 	}
 	if (vm->cfg.initrd) {
-		if (read_file_all(vm->cfg.initrd, UINT32_MAX, &vm->initrd,
+		if (read_file(vm->cfg.initrd, UINT32_MAX, &vm->initrd,
 				  &vm->initrd_len, e)) {
 			char msg[sizeof(e->msg)];
 

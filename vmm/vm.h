@@ -14,7 +14,7 @@
 
 #include "acpi_pm.h"
 #include "bus.h"
-#include "cli.h"
+#include "config.h"
 #include "console.h"
 #include "debug_port.h"
 #include "err.h"
@@ -55,7 +55,7 @@ struct vm {
 	char *cmdline;			/* cfg.cmdline + the virtio devices */
 	bool devices_ready;
 	struct kvm_cpuid2 *cpuid;
-	struct vcpu vcpus[CLI_MAX_CPUS];
+	struct vcpu vcpus[VM_MAX_CPUS];
 	unsigned int nr_vcpus;
 
 	pthread_mutex_t lock;

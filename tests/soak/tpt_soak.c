@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "exitcode.h"
+#include "util.h"
 #include "vm.h"
 
 struct soak_case {

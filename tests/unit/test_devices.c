@@ -12,6 +12,7 @@
 #include "debug_port.h"
 #include "i8042.h"
 #include "layout.h"
+#include "util.h"
 #include "uart.h"
 
 struct sink {

@@ -3,6 +3,7 @@
 
 #include "guest_mem.h"
 #include "layout.h"
+#include "util.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
