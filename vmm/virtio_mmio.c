@@ -2,6 +2,7 @@
 #include "virtio_mmio.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util.h"
@@ -56,6 +57,25 @@ static void set_int_locked(struct virtio_mmio *t, uint32_t bits, int *level)
 	t->int_status |= bits;
 	if (!old && t->int_status)
 		*level = 1;
+}
+
+/* Sets DEVICE_NEEDS_RESET and the config interrupt; the first reason
+ * the device ever had is kept and printed, later ones only counted. */
+static void needs_reset_locked(struct virtio_mmio *t, const char *reason, int *level)
+{
+	if (!(t->status & VIRTIO_STATUS_NEEDS_RESET)) {
+		t->needs_reset++;
+		if (!t->needs_reset_reason[0]) {
+			snprintf(t->needs_reset_reason, sizeof(t->needs_reset_reason),
+				 "%s", reason[0] ? reason : "unknown");
+			if (t->log)
+				fprintf(t->log, "tptvmm: %s: device needs reset: %s\n",
+					t->name[0] ? t->name : "virtio device",
+					t->needs_reset_reason);
+		}
+	}
+	t->status |= VIRTIO_STATUS_NEEDS_RESET;
+	set_int_locked(t, VIRTIO_INT_CONFIG, level);
 }
 
 static void reset_locked(struct virtio_mmio *t)
@@ -171,8 +191,8 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 		if (val != 1 || !queue_writable(t, q))
 			break;
 		if (virtq_activate(q, t->mem, &e)) {
-			t->status |= VIRTIO_STATUS_NEEDS_RESET;
-			set_int_locked(t, VIRTIO_INT_CONFIG, level);
+			err_prepend(&e, "queue %u: ", t->queue_sel);
+			needs_reset_locked(t, e.msg, level);
 		}
 		return -1;
 	case R_QUEUE_NOTIFY:
@@ -270,24 +290,11 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, un
 		kick(t, (unsigned int)notify);
 }
 
-/* Adds @status (only while the driver runs the device, if nonzero) and
- * interrupt @bits; the line is signalled outside the lock. */
-static void raise_int(struct virtio_mmio *t, uint32_t bits, uint32_t status)
-{
-	int level = -1;
-
-	pthread_mutex_lock(&t->lock);
-	if (!status || (t->status & VIRTIO_STATUS_DRIVER_OK)) {
-		t->status |= status;
-		set_int_locked(t, bits, &level);
-	}
-	pthread_mutex_unlock(&t->lock);
-	set_line(t, level);
-}
 
 int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
 		    uint32_t *epoch, struct err *e)
 {
+	struct err pe = { { 0 } };
 	int level = -1, r = 0;
 
 	if (q >= t->ops->num_queues)
@@ -295,11 +302,13 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c
 	pthread_mutex_lock(&t->lock);
 	*epoch = t->epoch;
 	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
-		r = virtq_pop(&t->vq[q], t->mem, c, e);
+		r = virtq_pop(&t->vq[q], t->mem, c, &pe);
 		if (r < 0) {
+			err_prepend(&pe, "queue %u: ", q);
 			t->broken_requests++;
-			t->status |= VIRTIO_STATUS_NEEDS_RESET;
-			set_int_locked(t, VIRTIO_INT_CONFIG, &level);
+			needs_reset_locked(t, pe.msg, &level);
+			if (e)
+				*e = pe;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
@@ -346,12 +355,25 @@ void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
 	} while (again);
 }
 
+/* The line is signalled outside the lock. */
 void virtio_mmio_signal_used(struct virtio_mmio *t)
 {
-	raise_int(t, VIRTIO_INT_USED_RING, 0);
+	int level = -1;
+
+	pthread_mutex_lock(&t->lock);
+	set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+	pthread_mutex_unlock(&t->lock);
+	set_line(t, level);
 }
 
-void virtio_mmio_needs_reset(struct virtio_mmio *t)
+/* Only while the driver runs the device. */
+void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *reason)
 {
-	raise_int(t, VIRTIO_INT_CONFIG, VIRTIO_STATUS_NEEDS_RESET);
+	int level = -1;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->status & VIRTIO_STATUS_DRIVER_OK)
+		needs_reset_locked(t, reason, &level);
+	pthread_mutex_unlock(&t->lock);
+	set_line(t, level);
 }

@@ -9,11 +9,14 @@
  * state: queue registers only between FEATURES_OK and DRIVER_OK and while
  * the queue is not ready, features only before FEATURES_OK, registers only
  * with 32-bit accesses. Refused writes are ignored and counted; a queue
- * the driver sets up badly makes the device DEVICE_NEEDS_RESET.
+ * the driver sets up badly makes the device DEVICE_NEEDS_RESET. Every time
+ * NEEDS_RESET is set is counted; the first reason is kept and printed once
+ * on t->log.
  */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "guest_mem.h"
 #include "virtq.h"
@@ -73,6 +76,10 @@ struct virtio_mmio {
 	unsigned long refused_writes;	/* guest writes ignored as out of place */
 	unsigned long broken_requests;	/* chains refused: device needs reset */
 	unsigned long interrupts;	/* rising edges of the interrupt line */
+	unsigned long needs_reset;	/* times DEVICE_NEEDS_RESET was set */
+	char needs_reset_reason[160];	/* the first time's reason, or "" */
+	char name[24];			/* "virtio-blk 0": for the log */
+	FILE *log;			/* first NEEDS_RESET printed here; NULL: quiet */
 };
 
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
@@ -107,7 +114,7 @@ void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
 		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q));
 /* Device side: raise VIRTIO_INT_USED_RING (after pushing to a queue). */
 void virtio_mmio_signal_used(struct virtio_mmio *t);
-/* Device side: a queue broke while processing; ask the driver to reset. */
-void virtio_mmio_needs_reset(struct virtio_mmio *t);
+/* Device side: a queue broke while processing (@reason); ask the driver to reset. */
+void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *reason);
 
 #endif

@@ -22,10 +22,13 @@ unsigned int virtio_vm_irq(unsigned int i)
 	return i < VM_MAX_VIRTIO ? free_irqs[i] : 0;
 }
 
-static void add_slot(struct virtio_vm *v, struct virtio_mmio *t, const char *name)
+static void add_slot(struct virtio_vm *v, struct virtio_mmio *t, const char *name,
+		     unsigned int index)
 {
 	struct virtio_slot *s = &v->slot[v->nr];
 
+	snprintf(t->name, sizeof(t->name), "%s %u", name, index);
+	t->log = stderr;
 	s->t = t;
 	s->name = name;
 	s->base = VIRTIO_MMIO_BASE + VIRTIO_MMIO_STRIDE * v->nr;
@@ -41,7 +44,7 @@ int virtio_vm_create(struct virtio_vm *v, const struct vm_config *cfg,
 		if (virtio_blk_init(&v->blk[i], cfg->disks[i].path, cfg->disks[i].ro, mem, e))
 			return -1;
 		v->nr_blk++;
-		add_slot(v, &v->blk[i].t, "virtio-blk");
+		add_slot(v, &v->blk[i].t, "virtio-blk", i);
 	}
 	for (unsigned int i = 0; i < cfg->nr_nets; i++) {
 		const struct net_cfg *nc = &cfg->nets[i];
@@ -62,13 +65,13 @@ int virtio_vm_create(struct virtio_vm *v, const struct vm_config *cfg,
 			return -1;
 		}
 		v->nr_net++;
-		add_slot(v, &v->net[i]->t, "virtio-net");
+		add_slot(v, &v->net[i]->t, "virtio-net", i);
 	}
 	if (cfg->rng) {
 		if (virtio_rng_init(&v->rng, mem, e))
 			return -1;
 		v->has_rng = true;
-		add_slot(v, &v->rng.t, "virtio-rng");
+		add_slot(v, &v->rng.t, "virtio-rng", 0);
 	}
 	return 0;
 }

@@ -200,20 +200,12 @@ static int read_inputs(struct vm *vm, struct err *e)
 		if (!vm->img_len)
 			return err_set(e, "%s: raw image is empty", path);
 	} else if (kernel_check(vm->img, vm->img_len, &vm->kind, e)) {
-		size_t n = strlen(e->msg);
-
-		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", path);
-		return -1;
+		return err_append(e, " (%s)", path);
 	}
 	if (vm->cfg.initrd) {
 		if (read_file(vm->cfg.initrd, UINT32_MAX, &vm->initrd,
-				  &vm->initrd_len, e)) {
-			char msg[sizeof(e->msg)];
-
-			memcpy(msg, e->msg, sizeof(msg));
-			snprintf(e->msg, sizeof(e->msg), "--initrd: %.490s", msg);
-			return -1;
-		}
+				  &vm->initrd_len, e))
+			return err_prepend(e, "--initrd: ");
 		if (vm->initrd_len >= vm->cfg.mem)
 			return err_set(e, "initrd %s (%zu MiB) is larger than guest RAM (%llu MiB)",
 				       vm->cfg.initrd, vm->initrd_len >> 20,
@@ -245,12 +237,8 @@ static int load_guest(struct vm *vm, struct err *e)
 		rc = load_bzimage(&vm->mem, vm->img, vm->img_len, &vm->boot, e);
 	else
 		rc = load_elf(&vm->mem, vm->img, vm->img_len, &vm->boot, e);
-	if (rc) {
-		size_t n = strlen(e->msg);
-
-		snprintf(e->msg + n, sizeof(e->msg) - n, " (%s)", vm->cfg.kernel);
-		return -1;
-	}
+	if (rc)
+		return err_append(e, " (%s)", vm->cfg.kernel);
 	vm->cmdline = virtio_vm_cmdline(&vm->virtio, vm->cfg.cmdline, e);
 	if (!vm->cmdline)
 		return -1;

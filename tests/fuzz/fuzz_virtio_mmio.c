@@ -31,7 +31,7 @@ static void notify(void *dev, struct virtio_mmio *t, unsigned int q)
 		int r = virtq_pop(&t->vq[q], t->mem, &c, &e);
 
 		if (r < 0)
-			virtio_mmio_needs_reset(t);
+			virtio_mmio_needs_reset(t, e.msg);
 		if (r <= 0)
 			return;
 		if (virtq_push(&t->vq[q], t->mem, c.head, 0, &e) == 0)

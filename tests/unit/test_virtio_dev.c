@@ -405,6 +405,8 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 	ck_assert(rd(&blk.t, 0x070) & VIRTIO_STATUS_NEEDS_RESET);
 	ck_assert(rd(&blk.t, 0x060) & VIRTIO_INT_CONFIG);
 	ck_assert_uint_eq(blk.t.broken_requests, 1);
+	ck_assert_uint_eq(blk.t.needs_reset, 1);
+	ck_assert_ptr_nonnull(strstr(blk.t.needs_reset_reason, "queue 0: "));
 	/* A buffer past the end of RAM: refused the same way after a reset. */
 	wr(&blk.t, 0x070, 0);
 	drv_start(bd, &blk.t, 1);
@@ -418,6 +420,9 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 		ck_assert_uint_eq(used_idx(bd), 0);
 		ck_assert(rd(&blk.t, 0x070) & VIRTIO_STATUS_NEEDS_RESET);
 	}
+	/* The second time is counted; the first reason stays. */
+	ck_assert_uint_eq(blk.t.needs_reset, 2);
+	ck_assert_ptr_nonnull(strstr(blk.t.needs_reset_reason, "loops"));
 }
 END_TEST
 

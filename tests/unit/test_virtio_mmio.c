@@ -194,6 +194,10 @@ START_TEST(bad_queue_setup_needs_reset)
 	ck_assert_uint_eq(rd(0x070) & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET);
 	ck_assert_uint_eq(rd(0x060), VIRTIO_INT_CONFIG);
 	ck_assert_int_eq(f.level, 1);
+	/* Counted once, with the first reason kept. */
+	ck_assert_uint_eq(t.needs_reset, 1);
+	ck_assert_str_eq(t.needs_reset_reason,
+			 "queue 0: rings outside guest RAM (desc 0x3fff000, avail 0x4000000, used 0x4001000)");
 	wr(0x064, VIRTIO_INT_CONFIG);
 	ck_assert_int_eq(f.level, 0);
 	/* Sizes above the maximum or not a power of two never get ready. */
