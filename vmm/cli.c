@@ -51,6 +51,9 @@ void cli_usage(FILE *out)
 "Other:\n"
 "  --kvm-device PATH    KVM device node (default /dev/kvm)\n"
 "  --quiet              no exit summary on stderr\n"
+"  --report FILE        write a JSON report at exit (status, reason, times,\n"
+"                       devices and their counters, TPT statistics; fields in\n"
+"                       vmm/README.md); FILE is created or truncated at start\n"
 "  --timeout SECONDS    end the VM with status 12 if the guest has not ended\n"
 "                       by then (1..604800; default: no limit)\n"
 "  -h, --help           this text\n"
@@ -74,7 +77,7 @@ void cli_usage(FILE *out)
 enum {
 	OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_TPT,
 	OPT_HUGE, OPT_PREFAULT, OPT_RAW, OPT_RAW_ADDR, OPT_RAW_MODE, OPT_KVM,
-	OPT_QUIET, OPT_DISK, OPT_NET, OPT_RNG, OPT_TIMEOUT,
+	OPT_QUIET, OPT_DISK, OPT_NET, OPT_RNG, OPT_TIMEOUT, OPT_REPORT,
 };
 
 static const struct option opts[] = {
@@ -95,6 +98,7 @@ static const struct option opts[] = {
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -270,6 +274,11 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 			if (parse_u64(optarg, &v) || v < 1 || v > 604800)
 				return err_set(e, "--timeout: '%s' is not a number of seconds from 1 to 604800", optarg), CLI_ERROR;
 			cfg->timeout_s = (unsigned int)v;
+			break;
+		case OPT_REPORT:
+			if (!*optarg)
+				return err_set(e, "--report: needs a file name"), CLI_ERROR;
+			cfg->report = optarg;
 			break;
 		case 'h':
 			cli_usage(out);

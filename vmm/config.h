@@ -48,6 +48,7 @@ struct vm_config {
 	bool prefault;
 	bool quiet;
 	unsigned int timeout_s;		/* 0: none */
+	const char *report;		/* --report FILE, or NULL */
 	const char *kvm_path;
 	struct disk_cfg disks[VM_MAX_DISKS];
 	unsigned int nr_disks;

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "kvm_stats.h"
 #include "tpt_abi.h"
 
 int tpt_host_support(int vm_fd)
@@ -51,20 +50,25 @@ int tpt_enable(int vm_fd, int mode, struct err *e)
 	return 0;
 }
 
-int tpt_print_stats(FILE *out, int vm_fd, const int *vcpu_fds, unsigned int nr,
-		    struct err *e)
+int tpt_read_stats(int vm_fd, const int *vcpu_fds, unsigned int nr,
+		   struct kvm_stat_sum *vm_s, int *nv, struct kvm_stat_sum *vcpu_s,
+		   int *nc, int max, struct err *e)
 {
-	struct kvm_stat_sum vm_s[16], vcpu_s[16];
-	int nv, nc = 0;
-
-	nv = kvm_stats_add(vm_fd, "tpt_", vm_s, 0, 16, e);
-	if (nv < 0)
+	*nv = kvm_stats_add(vm_fd, "tpt_", vm_s, 0, max, e);
+	if (*nv < 0)
 		return -1;
+	*nc = 0;
 	for (unsigned int i = 0; i < nr; i++) {
-		nc = kvm_stats_add(vcpu_fds[i], "tpt_", vcpu_s, nc, 16, e);
-		if (nc < 0)
+		*nc = kvm_stats_add(vcpu_fds[i], "tpt_", vcpu_s, *nc, max, e);
+		if (*nc < 0)
 			return -1;
 	}
+	return 0;
+}
+
+void tpt_print_stats(FILE *out, const struct kvm_stat_sum *vm_s, int nv,
+		     const struct kvm_stat_sum *vcpu_s, int nc, unsigned int nr)
+{
 	fprintf(out, "tptvmm: KVM TPT stats: vm");
 	for (int i = 0; i < nv; i++)
 		fprintf(out, " %s=%llu", vm_s[i].name, (unsigned long long)vm_s[i].value);
@@ -72,5 +76,4 @@ int tpt_print_stats(FILE *out, int vm_fd, const int *vcpu_fds, unsigned int nr,
 	for (int i = 0; i < nc; i++)
 		fprintf(out, " %s=%llu", vcpu_s[i].name, (unsigned long long)vcpu_s[i].value);
 	fprintf(out, "\n");
-	return 0;
 }

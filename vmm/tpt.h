@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "kvm_stats.h"
 
 /* Returns > 0 if the host offers TPT, 0 if not, -1 on ioctl failure. */
 int tpt_host_support(int vm_fd);
@@ -17,10 +18,15 @@ int tpt_enable(int vm_fd, int mode, struct err *e);
 const char *tpt_mode_name(int mode);
 
 /*
- * Prints KVM's TPT statistics on one line: the VM's, then the sums over
- * @nr vCPU fds. Returns 0, or -1 with @e set.
+ * Reads KVM's TPT statistics (names "tpt_*"): the VM's into @vm_s (*@nv
+ * entries) and the sums over @nr vCPU fds into @vcpu_s (*@nc), room for
+ * @max each. Returns 0, or -1 with @e set.
  */
-int tpt_print_stats(FILE *out, int vm_fd, const int *vcpu_fds, unsigned int nr,
-		    struct err *e);
+int tpt_read_stats(int vm_fd, const int *vcpu_fds, unsigned int nr,
+		   struct kvm_stat_sum *vm_s, int *nv, struct kvm_stat_sum *vcpu_s,
+		   int *nc, int max, struct err *e);
+/* Prints them on one line: "tptvmm: KVM TPT stats: vm ...; vcpus(N) ...". */
+void tpt_print_stats(FILE *out, const struct kvm_stat_sum *vm_s, int nv,
+		     const struct kvm_stat_sum *vcpu_s, int nc, unsigned int nr);
 
 #endif

@@ -188,6 +188,75 @@ void virtio_vm_stop(struct virtio_vm *v)
 	v->io_ready = false;
 }
 
+static struct report_device *report_dev(struct report *r, const struct virtio_vm *v,
+				       const struct virtio_mmio *t, const char *type,
+				       unsigned int index)
+{
+	struct report_device *d = &r->devices[r->nr_devices++];
+
+	snprintf(d->name, sizeof(d->name), "%s", t->name);
+	d->type = type;
+	d->index = index;
+	for (unsigned int i = 0; i < v->nr; i++)
+		if (v->slot[i].t == t) {
+			d->mmio_base = v->slot[i].base;
+			d->irq = v->slot[i].irq;
+		}
+	d->needs_reset = t->needs_reset;
+	d->needs_reset_reason = t->needs_reset_reason[0] ? t->needs_reset_reason : NULL;
+	return d;
+}
+
+#define COUNTER(d, n, v) \
+	((d)->counters[(d)->nr_counters++] = (struct report_counter){ (n), (v) })
+
+static void transport_counters(struct report_device *d, const struct virtio_mmio *t)
+{
+	COUNTER(d, "broken_requests", t->broken_requests);
+	COUNTER(d, "refused_writes", t->refused_writes);
+	COUNTER(d, "interrupts", t->interrupts);
+}
+
+void virtio_vm_report(const struct virtio_vm *v, struct report *r)
+{
+	for (unsigned int i = 0; i < v->nr_blk && r->nr_devices < VM_MAX_VIRTIO; i++) {
+		const struct virtio_blk *b = &v->blk[i];
+		struct report_device *d = report_dev(r, v, &b->t, "virtio-blk", i);
+
+		d->requests = b->st.reads + b->st.writes + b->st.flushes + b->st.get_ids;
+		d->errors = b->st.errors;
+		COUNTER(d, "reads", b->st.reads);
+		COUNTER(d, "writes", b->st.writes);
+		COUNTER(d, "flushes", b->st.flushes);
+		COUNTER(d, "get_ids", b->st.get_ids);
+		COUNTER(d, "read_bytes", b->st.bytes_read);
+		COUNTER(d, "written_bytes", b->st.bytes_written);
+		transport_counters(d, &b->t);
+	}
+	for (unsigned int i = 0; i < v->nr_net && r->nr_devices < VM_MAX_VIRTIO; i++) {
+		const struct virtio_net *n = v->net[i];
+		struct report_device *d = report_dev(r, v, &n->t, "virtio-net", i);
+
+		d->requests = n->st.rx_packets + n->st.tx_packets;
+		d->errors = n->st.rx_truncated + n->st.tx_dropped;
+		COUNTER(d, "rx_packets", n->st.rx_packets);
+		COUNTER(d, "tx_packets", n->st.tx_packets);
+		COUNTER(d, "rx_bytes", n->st.rx_bytes);
+		COUNTER(d, "tx_bytes", n->st.tx_bytes);
+		COUNTER(d, "rx_truncated", n->st.rx_truncated);
+		COUNTER(d, "tx_dropped", n->st.tx_dropped);
+		COUNTER(d, "rx_stalls", n->st.rx_stalls);
+		transport_counters(d, &n->t);
+	}
+	if (v->has_rng && r->nr_devices < VM_MAX_VIRTIO) {
+		struct report_device *d = report_dev(r, v, &v->rng.t, "virtio-rng", 0);
+
+		d->requests = v->rng.requests;
+		COUNTER(d, "bytes", v->rng.bytes);
+		transport_counters(d, &v->rng.t);
+	}
+}
+
 void virtio_vm_print_stats(const struct virtio_vm *v, FILE *out)
 {
 	for (unsigned int i = 0; i < v->nr_blk; i++) {

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "guest_mem.h"
 #include "iothread.h"
+#include "report.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "virtio_rng.h"
@@ -65,6 +66,8 @@ int virtio_vm_attach(struct virtio_vm *v, int vm_fd, struct bus *mmio, struct er
 int virtio_vm_start(struct virtio_vm *v, struct err *e);
 /* Stops the I/O thread (after the vCPUs): no queue is served after this. */
 void virtio_vm_stop(struct virtio_vm *v);
+/* Adds every device with its counters to @r (after virtio_vm_stop). */
+void virtio_vm_report(const struct virtio_vm *v, struct report *r);
 /* One line per device with its counters (nothing if there is none). */
 void virtio_vm_print_stats(const struct virtio_vm *v, FILE *out);
 void virtio_vm_destroy(struct virtio_vm *v);

@@ -402,3 +402,28 @@ void vm_destroy(struct vm *vm)
 	pthread_cond_destroy(&vm->done);
 	pthread_mutex_destroy(&vm->lock);
 }
+
+void vm_report(struct vm *vm, struct report *r)
+{
+	struct err e = { { 0 } };
+	int fds[VM_MAX_CPUS];
+
+	r->vcpus = vm->nr_vcpus;
+	if (vm->devices_ready) {
+		pthread_mutex_lock(&vm->dbg.lock);
+		r->marks = vm->dbg.marks;
+		r->nr_marks = vm->dbg.nr_marks;
+		r->marks_dropped = vm->dbg.dropped;
+		pthread_mutex_unlock(&vm->dbg.lock);
+	}
+	virtio_vm_report(&vm->virtio, r);
+	if (!vm->cfg.tpt)
+		return;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		fds[i] = vm->vcpus[i].fd;
+	if (tpt_read_stats(vm->vm_fd, fds, vm->nr_vcpus, r->tpt_vm, &r->nr_tpt_vm,
+			   r->tpt_vcpus, &r->nr_tpt_vcpus, REPORT_MAX_STATS, &e))
+		memcpy(r->tpt_stats_error, e.msg, sizeof(r->tpt_stats_error));
+	else
+		r->tpt_stats_ok = true;
+}

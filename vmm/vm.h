@@ -21,6 +21,7 @@
 #include "guest_mem.h"
 #include "i8042.h"
 #include "loader.h"
+#include "report.h"
 #include "uart.h"
 #include "virtio_vm.h"
 
@@ -72,6 +73,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, double t0_ms,
 /* Runs until the guest or the user ends it; returns the exit status. */
 int vm_run(struct vm *vm, struct err *e);
 void vm_destroy(struct vm *vm);
+/*
+ * After vm_run: fills @r (report_init'ed) with the guest's marks, the
+ * devices and, with --tpt, KVM's TPT statistics. @r points into @vm:
+ * write it before vm_destroy.
+ */
+void vm_report(struct vm *vm, struct report *r);
 
 void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

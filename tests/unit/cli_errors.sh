@@ -52,12 +52,23 @@ expect 2 "--net" $k --net "tap=t,mac=zz:zz:zz:zz:zz:zz"
 expect 2 "--net" $k --net "tap=0123456789abcdef0"
 expect 2 "--timeout" $k --timeout -5
 expect 2 "--timeout" $k --timeout forever
+expect 2 "--report" $k --report ""
+expect 1 "--report $tmp/no/dir/r.json: cannot create" $k --report "$tmp/no/dir/r.json"
 expect 2 "unexpected argument" $k stray
 expect 2 "exclude" $k --raw "$tmp/garbage"
 expect 2 "--initrd needs --kernel" --raw "$tmp/garbage" --initrd "$tmp/garbage"
 expect 2 "need --kernel" --raw "$tmp/garbage" --disk "$tmp/garbage"
 expect 1 "neither a Linux bzImage nor an ELF" $k
 expect 1 "neither a Linux bzImage nor an ELF" --kernel "$tmp/short"
+# A VM that never ran still gets its report, with the same reason.
+expect 1 "neither a Linux bzImage nor an ELF" $k --report "$tmp/r.json"
+n=$((n + 1))
+if grep -q '"status": 1,' "$tmp/r.json" && grep -q '"reason": ".*neither a Linux bzImage nor an ELF' "$tmp/r.json"; then
+	echo "ok: the report of a VM that never ran has status 1 and the reason"
+else
+	echo "FAIL: report of a VM that never ran:"; cat "$tmp/r.json"
+	fails=$((fails + 1))
+fi
 expect 1 "No such file" --kernel "$tmp/missing"
 expect 1 "empty" --raw "$tmp/empty"
 expect 1 "No such file" --raw "$tmp/missing"

@@ -138,10 +138,12 @@ START_TEST(virtio_device_options)
 	ck_assert_uint_eq(c.nets[1].mac[4], 0xbb);
 	ck_assert_uint_eq(c.nets[1].mac[5], 0x01);
 	ck_assert(c.rng);
-	ck_assert_int_eq(parse(&c, &e, "--raw", "g", "--timeout", "30", NULL), CLI_RUN);
+	ck_assert_int_eq(parse(&c, &e, "--raw", "g", "--timeout", "30", "--report", "r.json", NULL), CLI_RUN);
 	ck_assert_uint_eq(c.timeout_s, 30);
+	ck_assert_str_eq(c.report, "r.json");
 	ck_assert_int_eq(parse(&c, &e, "--kernel", "k", NULL), CLI_RUN);
 	ck_assert_uint_eq(c.timeout_s, 0);
+	ck_assert_ptr_null(c.report);
 	ck_assert_uint_eq(c.nr_disks + c.nr_nets, 0);
 	ck_assert(!c.rng);
 }
