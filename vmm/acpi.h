@@ -13,13 +13,8 @@
 
 #include "err.h"
 #include "guest_mem.h"
+#include "layout.h"
 
-#define ACPI_TABLES_ADDR	0xe0000ULL	/* RSDP first: BIOS-area scan */
-#define ACPI_TABLES_MAX		0x10000ULL
-#define ACPI_PM1A_EVT_PORT	0x600
-#define ACPI_PM1A_CNT_PORT	0x604
-#define ACPI_PM_PORTS_LEN	6
-#define ACPI_SCI_IRQ		9
 #define ACPI_S5_SLP_TYP		5
 
 /* Writes all tables at ACPI_TABLES_ADDR; returns the RSDP address in *rsdp. */

@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 
 #include "err.h"
+#include "layout.h"
 
 /*
  * GSI routing for the in-kernel irqchip, matching the tables the guest
@@ -22,13 +23,6 @@ struct irq_routing_table {
 	unsigned int nr;
 	struct kvm_irq_routing_entry e[IRQ_ROUTING_MAX];
 };
-
-/* The IOAPIC pin ISA IRQ @irq is wired to, or -1 for IRQ 2 (the PIC
- * cascade): the one place that says so for the routing, MADT and MP table. */
-static inline int isa_irq_ioapic_pin(unsigned int irq)
-{
-	return irq == 2 ? -1 : irq == 0 ? 2 : (int)irq;
-}
 
 /* Fills @t; returns the number of entries. */
 unsigned int irq_routing_build(struct irq_routing_table *t);

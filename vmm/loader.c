@@ -249,7 +249,7 @@ int load_raw(const struct guest_mem *mem, const uint8_t *img, size_t len,
 {
 	if (!len)
 		return err_set(e, "raw image is empty");
-	if (mode == START_REAL16 && gpa + len > 0x100000)
+	if (mode == START_REAL16 && gpa + len > BIOS_END)
 		return err_set(e, "real-mode image must lie below 1 MiB");
 	if (guest_write(mem, gpa, img, len))
 		return err_set(e, "raw image [0x%llx, +0x%zx) is not in guest RAM",

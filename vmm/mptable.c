@@ -103,7 +103,7 @@ int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int ncpus,
 		return err_set(e, "MP table supports 1..%d CPUs, not %u",
 			       MPTABLE_MAX_CPUS, ncpus);
 	base = guest_ptr(mem, gpa, total);
-	if (!base || gpa + total > 0x100000)
+	if (!base || gpa + total > BIOS_END)
 		return err_set(e, "MP table does not fit below 1 MiB at 0x%llx",
 			       (unsigned long long)gpa);
 	memset(base, 0, total);

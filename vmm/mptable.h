@@ -13,8 +13,6 @@
 #include "guest_mem.h"
 
 #define MPTABLE_MAX_CPUS	254
-#define IOAPIC_ADDR		0xfec00000u
-#define LAPIC_ADDR		0xfee00000u
 
 /* Writes the floating pointer and the table at gpa (in the EBDA). */
 int mptable_write(const struct guest_mem *mem, uint64_t gpa, unsigned int ncpus,

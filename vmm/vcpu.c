@@ -102,7 +102,7 @@ static int setup_boot_regs(struct vcpu *v, struct err *e)
 			segs[i]->base = bi->entry & ~0xfULL;
 		}
 		r.rip = bi->entry & 0xf;
-		r.rsp = 0xfff0;
+		r.rsp = BOOT_REAL_SP;
 	} else {
 		seg64(&sr.cs, BOOT_CS_SELECTOR, 0xb, true);
 		seg64(&sr.ds, BOOT_DS_SELECTOR, 0x3, false);

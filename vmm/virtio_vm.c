@@ -14,8 +14,7 @@
 
 #define QUEUE_NOTIFY_OFF	0x050
 
-/* ISA IRQs nothing else uses: COM1 is 4, the ACPI SCI 9, the PIT 0. */
-static const unsigned char free_irqs[VM_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 12, 14, 15 };
+static const unsigned char free_irqs[VM_MAX_VIRTIO] = VIRTIO_IRQS;
 
 unsigned int virtio_vm_irq(unsigned int i)
 {

@@ -19,13 +19,11 @@
 #include "err.h"
 #include "guest_mem.h"
 #include "iothread.h"
+#include "layout.h"
 #include "report.h"
 #include "virtio_blk.h"
 #include "virtio_net.h"
 #include "virtio_rng.h"
-
-#define VIRTIO_MMIO_BASE	0xd0000000ULL
-#define VIRTIO_MMIO_STRIDE	0x1000ULL
 
 struct virtio_kick {
 	struct io_handler h;

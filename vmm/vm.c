@@ -22,8 +22,6 @@
 #include "tpt.h"
 #include "util.h"
 
-#define KVM_TSS_ADDR		0xfffbd000ULL
-#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 #define MAX_KERNEL_SIZE		(512u << 20)
 #define MAX_CPUID_ENTRIES	256
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "layout.h"
 #include "report.h"
 #include "tpt_abi.h"
 
@@ -68,7 +69,7 @@ START_TEST(marks_devices_tpt)
 	d = &r.devices[r.nr_devices++];
 	strcpy(d->name, "virtio-blk 0");
 	d->type = "virtio-blk";
-	d->mmio_base = 0xd0000000ULL;
+	d->mmio_base = VIRTIO_MMIO_BASE;
 	d->irq = 5;
 	d->requests = 42;
 	d->errors = 1;
