@@ -13,18 +13,6 @@
 
 #include "virtio_mmio.h"
 
-/* Register offsets from the virtio 1.x spec, section 4.2.2. */
-#define VDRV_DRIVER_FEATURES		0x020
-#define VDRV_DRIVER_FEATURES_SEL	0x024
-#define VDRV_QUEUE_SEL			0x030
-#define VDRV_QUEUE_NUM			0x038
-#define VDRV_QUEUE_READY		0x044
-#define VDRV_QUEUE_NOTIFY		0x050
-#define VDRV_STATUS			0x070
-#define VDRV_QUEUE_DESC_LOW		0x080
-#define VDRV_QUEUE_DRIVER_LOW		0x090
-#define VDRV_QUEUE_DEVICE_LOW		0x0a0
-
 static inline void vdrv_wr(struct virtio_mmio *t, uint64_t off, uint32_t v)
 {
 	virtio_mmio_write(t, off, &v, 4);
@@ -33,30 +21,30 @@ static inline void vdrv_wr(struct virtio_mmio *t, uint64_t off, uint32_t v)
 /* ACKNOWLEDGE, DRIVER, VERSION_1 (feature bit 32) and nothing else, FEATURES_OK. */
 static inline void vdrv_negotiate(struct virtio_mmio *t)
 {
-	vdrv_wr(t, VDRV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	vdrv_wr(t, VDRV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	vdrv_wr(t, VDRV_DRIVER_FEATURES_SEL, 1);
-	vdrv_wr(t, VDRV_DRIVER_FEATURES, (uint32_t)(VIRTIO_F_VERSION_1 >> 32));
-	vdrv_wr(t, VDRV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-		VIRTIO_STATUS_FEATURES_OK);
+	vdrv_wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	vdrv_wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	vdrv_wr(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	vdrv_wr(t, VIRTIO_MMIO_DRIVER_FEATURES, 1u << (VIRTIO_F_VERSION_1 - 32));
+	vdrv_wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 /* Queue @q with @size entries and its rings at @ring, +0x1000, +0x2000; ready. */
 static inline void vdrv_queue(struct virtio_mmio *t, unsigned int q, uint16_t size,
 			      uint32_t ring)
 {
-	vdrv_wr(t, VDRV_QUEUE_SEL, q);
-	vdrv_wr(t, VDRV_QUEUE_NUM, size);
-	vdrv_wr(t, VDRV_QUEUE_DESC_LOW, ring);
-	vdrv_wr(t, VDRV_QUEUE_DRIVER_LOW, ring + 0x1000);
-	vdrv_wr(t, VDRV_QUEUE_DEVICE_LOW, ring + 0x2000);
-	vdrv_wr(t, VDRV_QUEUE_READY, 1);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_SEL, q);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_NUM, size);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_DESC_LOW, ring);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, ring + 0x1000);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_USED_LOW, ring + 0x2000);
+	vdrv_wr(t, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 static inline void vdrv_driver_ok(struct virtio_mmio *t)
 {
-	vdrv_wr(t, VDRV_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-		VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	vdrv_wr(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 #endif

@@ -2,40 +2,13 @@
 #include "uart.h"
 
 #include <errno.h>
+#include <linux/serial_reg.h>
 #include <string.h>
 #include <time.h>
 
-/* Register offsets. */
-#define R_RBR_THR	0
-#define R_IER		1
-#define R_IIR_FCR	2
-#define R_LCR		3
-#define R_MCR		4
-#define R_LSR		5
-#define R_MSR		6
-#define R_SCR		7
-
-#define IER_RDI		0x01
-#define IER_THRI	0x02
-#define IIR_NO_INT	0x01
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_FIFO	0xc0
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR_RX	0x02
-#define LCR_DLAB	0x80
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-#define LSR_DR		0x01
-#define LSR_THRE	0x20
-#define LSR_TEMT	0x40
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
+/* 16550A with FIFOs enabled: IIR bits 7:6. Not in Debian 12's
+ * <linux/serial_reg.h> (6.1); later kernels call it UART_IIR_FIFO_ENABLED. */
+#define IIR_FIFO_ENABLED	0xc0
 
 void uart_init(struct uart *u, uart_tx_fn tx, void *tx_opaque, uart_irq_fn irq,
 	       void *irq_opaque)
@@ -47,8 +20,8 @@ void uart_init(struct uart *u, uart_tx_fn tx, void *tx_opaque, uart_irq_fn irq,
 	u->tx_opaque = tx_opaque;
 	u->irq = irq;
 	u->irq_opaque = irq_opaque;
-	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
-	u->mcr = MCR_OUT2;
+	u->msr = UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS;
+	u->mcr = UART_MCR_OUT2;
 	u->dll = 0x0c;	/* 9600 baud */
 }
 
@@ -60,21 +33,21 @@ void uart_destroy(struct uart *u)
 
 static uint8_t iir_locked(const struct uart *u)
 {
-	uint8_t fifo = (u->fcr & FCR_ENABLE) ? IIR_FIFO : 0;
+	uint8_t fifo = (u->fcr & UART_FCR_ENABLE_FIFO) ? IIR_FIFO_ENABLED : 0;
 
-	if ((u->ier & IER_RDI) && u->rx_count)
-		return IIR_RDI | fifo;
-	if ((u->ier & IER_THRI) && u->thre_pending)
-		return IIR_THRI | fifo;
-	return IIR_NO_INT | fifo;
+	if ((u->ier & UART_IER_RDI) && u->rx_count)
+		return UART_IIR_RDI | fifo;
+	if ((u->ier & UART_IER_THRI) && u->thre_pending)
+		return UART_IIR_THRI | fifo;
+	return UART_IIR_NO_INT | fifo;
 }
 
 static void update_irq_locked(struct uart *u)
 {
-	int level = !(iir_locked(u) & IIR_NO_INT);
+	int level = !(iir_locked(u) & UART_IIR_NO_INT);
 
 	/* On a PC the line only reaches the PIC when OUT2 is set. */
-	if (!(u->mcr & MCR_OUT2))
+	if (!(u->mcr & UART_MCR_OUT2))
 		level = 0;
 	if (level != u->irq_level) {
 		u->irq_level = level;
@@ -98,14 +71,14 @@ static uint8_t loop_msr(uint8_t mcr)
 {
 	uint8_t m = 0;
 
-	if (mcr & MCR_DTR)
-		m |= MSR_DSR;
-	if (mcr & MCR_RTS)
-		m |= MSR_CTS;
-	if (mcr & MCR_OUT1)
-		m |= MSR_RI;
-	if (mcr & MCR_OUT2)
-		m |= MSR_DCD;
+	if (mcr & UART_MCR_DTR)
+		m |= UART_MSR_DSR;
+	if (mcr & UART_MCR_RTS)
+		m |= UART_MSR_CTS;
+	if (mcr & UART_MCR_OUT1)
+		m |= UART_MSR_RI;
+	if (mcr & UART_MCR_OUT2)
+		m |= UART_MSR_DCD;
 	return m;
 }
 
@@ -115,8 +88,8 @@ uint8_t uart_read(struct uart *u, unsigned int off)
 
 	pthread_mutex_lock(&u->lock);
 	switch (off & 7) {
-	case R_RBR_THR:
-		if (u->lcr & LCR_DLAB) {
+	case UART_RX:
+		if (u->lcr & UART_LCR_DLAB) {
 			v = u->dll;
 			break;
 		}
@@ -127,28 +100,28 @@ uint8_t uart_read(struct uart *u, unsigned int off)
 			pthread_cond_broadcast(&u->space);
 		}
 		break;
-	case R_IER:
-		v = (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
+	case UART_IER:
+		v = (u->lcr & UART_LCR_DLAB) ? u->dlm : u->ier;
 		break;
-	case R_IIR_FCR:
+	case UART_IIR:
 		v = iir_locked(u);
 		/* Reading IIR while it reports THRE acknowledges it. */
-		if ((v & 0x0f) == IIR_THRI)
+		if ((v & 0x0f) == UART_IIR_THRI)
 			u->thre_pending = false;
 		break;
-	case R_LCR:
+	case UART_LCR:
 		v = u->lcr;
 		break;
-	case R_MCR:
+	case UART_MCR:
 		v = u->mcr;
 		break;
-	case R_LSR:
-		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
+	case UART_LSR:
+		v = UART_LSR_THRE | UART_LSR_TEMT | (u->rx_count ? UART_LSR_DR : 0);
 		break;
-	case R_MSR:
-		v = (u->mcr & MCR_LOOP) ? loop_msr(u->mcr) : u->msr;
+	case UART_MSR:
+		v = (u->mcr & UART_MCR_LOOP) ? loop_msr(u->mcr) : u->msr;
 		break;
-	case R_SCR:
+	case UART_SCR:
 		v = u->scr;
 		break;
 	}
@@ -161,46 +134,46 @@ void uart_write(struct uart *u, unsigned int off, uint8_t val)
 {
 	pthread_mutex_lock(&u->lock);
 	switch (off & 7) {
-	case R_RBR_THR:
-		if (u->lcr & LCR_DLAB) {
+	case UART_TX:
+		if (u->lcr & UART_LCR_DLAB) {
 			u->dll = val;
 			break;
 		}
-		if (u->mcr & MCR_LOOP)
+		if (u->mcr & UART_MCR_LOOP)
 			rx_push_locked(u, &val, 1);
 		else if (u->tx)
 			u->tx(u->tx_opaque, val);
 		/* Transmission is instantaneous: THR is empty again. */
 		u->thre_pending = true;
 		break;
-	case R_IER:
-		if (u->lcr & LCR_DLAB) {
+	case UART_IER:
+		if (u->lcr & UART_LCR_DLAB) {
 			u->dlm = val;
 			break;
 		}
 		/* Enabling THRI with THR empty raises it, as on a 16550. */
-		if ((val & IER_THRI) && !(u->ier & IER_THRI))
+		if ((val & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
 			u->thre_pending = true;
 		u->ier = val & 0x0f;
 		break;
-	case R_IIR_FCR:
+	case UART_IIR:
 		u->fcr = val & 0xc9;
-		if (val & FCR_CLEAR_RX) {
+		if (val & UART_FCR_CLEAR_RCVR) {
 			u->rx_count = 0;
 			u->rx_head = 0;
 			pthread_cond_broadcast(&u->space);
 		}
 		break;
-	case R_LCR:
+	case UART_LCR:
 		u->lcr = val;
 		break;
-	case R_MCR:
+	case UART_MCR:
 		u->mcr = val & 0x1f;
 		break;
-	case R_LSR:
-	case R_MSR:
+	case UART_LSR:
+	case UART_MSR:
 		break;	/* read-only; ignored */
-	case R_SCR:
+	case UART_SCR:
 		u->scr = val;
 		break;
 	}

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -16,15 +17,10 @@
 #define BLK_QUEUE_SIZE		256
 #define BLK_SEG_MAX		(BLK_QUEUE_SIZE - 2)	/* header and status take two */
 #define BLK_MAX_DATA		(64ULL << 20)	/* larger requests fail (IOERR) */
-#define VIRTIO_BLK_F_SEG_MAX	(1ULL << 2)
-#define VIRTIO_BLK_F_RO		(1ULL << 5)
-#define VIRTIO_BLK_F_FLUSH	(1ULL << 9)
+/* Config space offered: capacity, size_max, seg_max, geometry, blk_size. */
+#define BLK_CONFIG_LEN	(offsetof(struct virtio_blk_config, blk_size) + sizeof(uint32_t))
 
-struct blk_req_hdr {
-	uint32_t type;
-	uint32_t reserved;
-	uint64_t sector;
-};
+_Static_assert(BLK_CONFIG_LEN <= sizeof(((struct virtio_blk *)0)->config), "blk config");
 
 static void blk_config_read(void *dev, uint32_t off, void *out, uint32_t len)
 {
@@ -63,7 +59,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 {
 	const struct guest_mem *mem = b->t.mem;
 	struct iovec iov[VIRTQ_MAX_CHAIN];
-	struct blk_req_hdr h;
+	struct virtio_blk_outhdr h;
 	uint64_t data_len, sector;
 	uint8_t status = VIRTIO_BLK_S_IOERR;
 	uint32_t written = 0;
@@ -145,10 +141,10 @@ static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 
 static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
-	.features = VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_FLUSH,
+	.features = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH),
 	.num_queues = 1,
 	.queue_max = BLK_QUEUE_SIZE,
-	.config_len = 24,
+	.config_len = BLK_CONFIG_LEN,
 	.config_read = blk_config_read,
 	.notify = blk_notify,
 };
@@ -190,15 +186,15 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
 			path, (unsigned long long)(bytes % SECTOR));
 	b->sectors = bytes / SECTOR;
 	cap = htole64(b->sectors);
-	memcpy(b->config, &cap, 8);			/* capacity */
-	memcpy(b->config + 12, &seg_max, 4);		/* seg_max */
+	memcpy(b->config + offsetof(struct virtio_blk_config, capacity), &cap, 8);
+	memcpy(b->config + offsetof(struct virtio_blk_config, seg_max), &seg_max, 4);
 	base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	/* The ID need not be NUL-terminated when it fills all 20 bytes. */
 	memcpy(b->id, base, strlen(base) < sizeof(b->id) ? strlen(base) : sizeof(b->id));
 	b->ops = blk_ops;
 	if (ro)
-		b->ops.features |= VIRTIO_BLK_F_RO;
+		b->ops.features |= VIRTIO_BIT(VIRTIO_BLK_F_RO);
 	if (virtio_mmio_init(&b->t, &b->ops, b, mem)) {
 		err_set(e, "--disk %s: virtio-mmio transport", path);
 		goto fail;

@@ -10,24 +10,14 @@
 #ifndef TPTVMM_VIRTIO_BLK_H
 #define TPTVMM_VIRTIO_BLK_H
 
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
 #include "guest_mem.h"
 #include "virtio_mmio.h"
-
-#define VIRTIO_ID_BLOCK		2
-#define VIRTIO_BLK_ID_BYTES	20
-
-/* Request types and status values (virtio 1.x, 5.2.6). */
-#define VIRTIO_BLK_T_IN		0
-#define VIRTIO_BLK_T_OUT	1
-#define VIRTIO_BLK_T_FLUSH	4
-#define VIRTIO_BLK_T_GET_ID	8
-#define VIRTIO_BLK_S_OK		0
-#define VIRTIO_BLK_S_IOERR	1
-#define VIRTIO_BLK_S_UNSUPP	2
 
 struct virtio_blk_stats {
 	unsigned long reads, writes, flushes, get_ids;

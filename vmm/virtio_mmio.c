@@ -7,18 +7,6 @@
 
 #include "util.h"
 
-enum {
-	R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR_ID = 0x00c,
-	R_DEV_FEATURES = 0x010, R_DEV_FEATURES_SEL = 0x014,
-	R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024,
-	R_QUEUE_SEL = 0x030, R_QUEUE_NUM_MAX = 0x034, R_QUEUE_NUM = 0x038,
-	R_QUEUE_READY = 0x044, R_QUEUE_NOTIFY = 0x050,
-	R_INT_STATUS = 0x060, R_INT_ACK = 0x064, R_STATUS = 0x070,
-	R_QUEUE_DESC_LO = 0x080, R_QUEUE_DESC_HI = 0x084,
-	R_QUEUE_DRIVER_LO = 0x090, R_QUEUE_DRIVER_HI = 0x094,
-	R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4,
-	R_CONFIG_GEN = 0x0fc, R_CONFIG = 0x100,
-};
 
 #define MAGIC_VIRT	0x74726976	/* "virt" */
 #define VENDOR_TPT	0x00545054	/* "TPT" */
@@ -27,7 +15,7 @@ int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, vo
 		     const struct guest_mem *mem)
 {
 	if (ops->num_queues > VIRTIO_MMIO_MAX_QUEUES || ops->queue_max > VIRTQ_MAX_SIZE ||
-	    ops->config_len > VIRTIO_MMIO_SIZE - R_CONFIG)
+	    ops->config_len > VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG)
 		return -1;
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
@@ -47,7 +35,7 @@ void virtio_mmio_destroy(struct virtio_mmio *t)
 
 static uint64_t device_features(const struct virtio_mmio *t)
 {
-	return t->ops->features | VIRTIO_F_VERSION_1;
+	return t->ops->features | VIRTIO_BIT(VIRTIO_F_VERSION_1);
 }
 
 static void set_int_locked(struct virtio_mmio *t, uint32_t bits, int *level)
@@ -63,7 +51,7 @@ static void set_int_locked(struct virtio_mmio *t, uint32_t bits, int *level)
  * the device ever had is kept and printed, later ones only counted. */
 static void needs_reset_locked(struct virtio_mmio *t, const char *reason, int *level)
 {
-	if (!(t->status & VIRTIO_STATUS_NEEDS_RESET)) {
+	if (!(t->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		t->needs_reset++;
 		if (!t->needs_reset_reason[0]) {
 			snprintf(t->needs_reset_reason, sizeof(t->needs_reset_reason),
@@ -74,8 +62,8 @@ static void needs_reset_locked(struct virtio_mmio *t, const char *reason, int *l
 					t->needs_reset_reason);
 		}
 	}
-	t->status |= VIRTIO_STATUS_NEEDS_RESET;
-	set_int_locked(t, VIRTIO_INT_CONFIG, level);
+	t->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+	set_int_locked(t, VIRTIO_MMIO_INT_CONFIG, level);
 }
 
 static void reset_locked(struct virtio_mmio *t)
@@ -98,8 +86,8 @@ static struct virtq *selected(struct virtio_mmio *t)
 /* Queue registers may change only while the driver is setting up. */
 static bool queue_writable(struct virtio_mmio *t, struct virtq *q)
 {
-	return q && !q->ready && (t->status & VIRTIO_STATUS_FEATURES_OK) &&
-	       !(t->status & VIRTIO_STATUS_DRIVER_OK);
+	return q && !q->ready && (t->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	       !(t->status & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 static uint32_t read_reg_locked(struct virtio_mmio *t, uint64_t off)
@@ -108,27 +96,27 @@ static uint32_t read_reg_locked(struct virtio_mmio *t, uint64_t off)
 	uint64_t f;
 
 	switch (off) {
-	case R_MAGIC:
+	case VIRTIO_MMIO_MAGIC_VALUE:
 		return MAGIC_VIRT;
-	case R_VERSION:
+	case VIRTIO_MMIO_VERSION:
 		return 2;
-	case R_DEVICE_ID:
+	case VIRTIO_MMIO_DEVICE_ID:
 		return t->ops->device_id;
-	case R_VENDOR_ID:
+	case VIRTIO_MMIO_VENDOR_ID:
 		return VENDOR_TPT;
-	case R_DEV_FEATURES:
+	case VIRTIO_MMIO_DEVICE_FEATURES:
 		f = device_features(t);
 		return t->dev_feat_sel == 0 ? (uint32_t)f :
 		       t->dev_feat_sel == 1 ? (uint32_t)(f >> 32) : 0;
-	case R_QUEUE_NUM_MAX:
+	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return q ? t->ops->queue_max : 0;
-	case R_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? q->ready : 0;
-	case R_INT_STATUS:
+	case VIRTIO_MMIO_INTERRUPT_STATUS:
 		return t->int_status;
-	case R_STATUS:
+	case VIRTIO_MMIO_STATUS:
 		return t->status;
-	case R_CONFIG_GEN:
+	case VIRTIO_MMIO_CONFIG_GENERATION:
 		return t->config_generation;
 	default:
 		return 0;	/* write-only or unknown: reads as zero */
@@ -150,44 +138,44 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 	struct err e;
 
 	switch (off) {
-	case R_DEV_FEATURES_SEL:
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
 		t->dev_feat_sel = val;
 		return -1;
-	case R_DRV_FEATURES_SEL:
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
 		t->drv_feat_sel = val;
 		return -1;
-	case R_DRV_FEATURES:
-		if (t->status & VIRTIO_STATUS_FEATURES_OK || t->drv_feat_sel > 1)
+	case VIRTIO_MMIO_DRIVER_FEATURES:
+		if (t->status & VIRTIO_CONFIG_S_FEATURES_OK || t->drv_feat_sel > 1)
 			break;
 		set_half(&t->driver_features, t->drv_feat_sel == 1, val);
 		return -1;
-	case R_QUEUE_SEL:
+	case VIRTIO_MMIO_QUEUE_SEL:
 		t->queue_sel = val;
 		return -1;
-	case R_QUEUE_NUM:
+	case VIRTIO_MMIO_QUEUE_NUM:
 		if (!queue_writable(t, q) || val > t->ops->queue_max)
 			break;
 		q->size = (uint16_t)val;
 		return -1;
-	case R_QUEUE_DESC_LO:
-	case R_QUEUE_DESC_HI:
+	case VIRTIO_MMIO_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
 		if (!queue_writable(t, q))
 			break;
-		set_half(&q->desc_gpa, off == R_QUEUE_DESC_HI, val);
+		set_half(&q->desc_gpa, off == VIRTIO_MMIO_QUEUE_DESC_HIGH, val);
 		return -1;
-	case R_QUEUE_DRIVER_LO:
-	case R_QUEUE_DRIVER_HI:
+	case VIRTIO_MMIO_QUEUE_AVAIL_LOW:
+	case VIRTIO_MMIO_QUEUE_AVAIL_HIGH:
 		if (!queue_writable(t, q))
 			break;
-		set_half(&q->avail_gpa, off == R_QUEUE_DRIVER_HI, val);
+		set_half(&q->avail_gpa, off == VIRTIO_MMIO_QUEUE_AVAIL_HIGH, val);
 		return -1;
-	case R_QUEUE_DEVICE_LO:
-	case R_QUEUE_DEVICE_HI:
+	case VIRTIO_MMIO_QUEUE_USED_LOW:
+	case VIRTIO_MMIO_QUEUE_USED_HIGH:
 		if (!queue_writable(t, q))
 			break;
-		set_half(&q->used_gpa, off == R_QUEUE_DEVICE_HI, val);
+		set_half(&q->used_gpa, off == VIRTIO_MMIO_QUEUE_USED_HIGH, val);
 		return -1;
-	case R_QUEUE_READY:
+	case VIRTIO_MMIO_QUEUE_READY:
 		if (val != 1 || !queue_writable(t, q))
 			break;
 		if (virtq_activate(q, t->mem, &e)) {
@@ -195,16 +183,16 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 			needs_reset_locked(t, e.msg, level);
 		}
 		return -1;
-	case R_QUEUE_NOTIFY:
-		if (val < t->ops->num_queues && (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+	case VIRTIO_MMIO_QUEUE_NOTIFY:
+		if (val < t->ops->num_queues && (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 		    t->vq[val].ready && !t->vq[val].broken)
 			return (int)val;
 		break;
-	case R_INT_ACK:
+	case VIRTIO_MMIO_INTERRUPT_ACK:
 		if (t->int_status && !(t->int_status &= ~val))
 			*level = 0;
 		return -1;
-	case R_STATUS:
+	case VIRTIO_MMIO_STATUS:
 		if (val == 0) {
 			uint32_t had = t->int_status;
 
@@ -216,11 +204,11 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 		/* Bits are only ever added, never taken back (except by reset). */
 		if ((val & t->status) != t->status)
 			break;
-		if ((val & VIRTIO_STATUS_FEATURES_OK) && !(t->status & VIRTIO_STATUS_FEATURES_OK) &&
+		if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(t->status & VIRTIO_CONFIG_S_FEATURES_OK) &&
 		    ((t->driver_features & ~device_features(t)) ||
-		     !(t->driver_features & VIRTIO_F_VERSION_1)))
-			val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;	/* driver re-reads it */
-		if ((val & VIRTIO_STATUS_DRIVER_OK) && !(val & VIRTIO_STATUS_FEATURES_OK))
+		     !(t->driver_features & VIRTIO_BIT(VIRTIO_F_VERSION_1))))
+			val &= ~(uint32_t)VIRTIO_CONFIG_S_FEATURES_OK;	/* driver re-reads it */
+		if ((val & VIRTIO_CONFIG_S_DRIVER_OK) && !(val & VIRTIO_CONFIG_S_FEATURES_OK))
 			break;
 		t->status = val;
 		return -1;
@@ -257,8 +245,8 @@ void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned 
 
 	memset(data, 0, size);
 	pthread_mutex_lock(&t->lock);
-	if (off >= R_CONFIG) {
-		uint64_t c = off - R_CONFIG;
+	if (off >= VIRTIO_MMIO_CONFIG) {
+		uint64_t c = off - VIRTIO_MMIO_CONFIG;
 
 		if (size <= 8 && c < t->ops->config_len && size <= t->ops->config_len - c &&
 		    t->ops->config_read)
@@ -276,7 +264,7 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, un
 	uint32_t v;
 
 	pthread_mutex_lock(&t->lock);
-	if (off >= R_CONFIG || size != 4 || off % 4) {
+	if (off >= VIRTIO_MMIO_CONFIG || size != 4 || off % 4) {
 		t->refused_writes++;	/* config is read-only here; registers are 32-bit */
 	} else {
 		memcpy(&v, data, 4);
@@ -301,7 +289,7 @@ int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c
 		return err_set(e, "no queue %u", q);
 	pthread_mutex_lock(&t->lock);
 	*epoch = t->epoch;
-	if (t->status & VIRTIO_STATUS_DRIVER_OK) {
+	if (t->status & VIRTIO_CONFIG_S_DRIVER_OK) {
 		r = virtq_pop(&t->vq[q], t->mem, c, &pe);
 		if (r < 0) {
 			err_prepend(&pe, "queue %u: ", q);
@@ -325,10 +313,10 @@ int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
 	if (q >= t->ops->num_queues)
 		return -1;
 	pthread_mutex_lock(&t->lock);
-	if (epoch == t->epoch && (t->status & VIRTIO_STATUS_DRIVER_OK)) {
+	if (epoch == t->epoch && (t->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
 		r = virtq_push(&t->vq[q], t->mem, head, written, &e);
 		if (!r)
-			set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+			set_int_locked(t, VIRTIO_MMIO_INT_VRING, &level);
 	}
 	pthread_mutex_unlock(&t->lock);
 	set_line(t, level);
@@ -344,12 +332,12 @@ void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
 		return;
 	do {
 		pthread_mutex_lock(&t->lock);
-		if (t->status & VIRTIO_STATUS_DRIVER_OK)
+		if (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
 			virtq_notify_off(&t->vq[q], t->mem);
 		pthread_mutex_unlock(&t->lock);
 		serve(t->dev, t, q);
 		pthread_mutex_lock(&t->lock);
-		again = (t->status & VIRTIO_STATUS_DRIVER_OK) &&
+		again = (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
 			virtq_notify_on(&t->vq[q], t->mem);
 		pthread_mutex_unlock(&t->lock);
 	} while (again);
@@ -361,7 +349,7 @@ void virtio_mmio_signal_used(struct virtio_mmio *t)
 	int level = -1;
 
 	pthread_mutex_lock(&t->lock);
-	set_int_locked(t, VIRTIO_INT_USED_RING, &level);
+	set_int_locked(t, VIRTIO_MMIO_INT_VRING, &level);
 	pthread_mutex_unlock(&t->lock);
 	set_line(t, level);
 }
@@ -372,7 +360,7 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *reason)
 	int level = -1;
 
 	pthread_mutex_lock(&t->lock);
-	if (t->status & VIRTIO_STATUS_DRIVER_OK)
+	if (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		needs_reset_locked(t, reason, &level);
 	pthread_mutex_unlock(&t->lock);
 	set_line(t, level);

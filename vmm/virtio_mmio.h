@@ -13,6 +13,8 @@
  * NEEDS_RESET is set is counted; the first reason is kept and printed once
  * on t->log.
  */
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,26 +26,17 @@
 #define VIRTIO_MMIO_SIZE	0x200
 #define VIRTIO_MMIO_MAX_QUEUES	8
 
-#define VIRTIO_STATUS_ACKNOWLEDGE	1
-#define VIRTIO_STATUS_DRIVER		2
-#define VIRTIO_STATUS_DRIVER_OK		4
-#define VIRTIO_STATUS_FEATURES_OK	8
-#define VIRTIO_STATUS_NEEDS_RESET	0x40
-#define VIRTIO_STATUS_FAILED		0x80
-
-#define VIRTIO_F_VERSION_1		(1ULL << 32)
-
-#define VIRTIO_INT_USED_RING		1
-#define VIRTIO_INT_CONFIG		2
+/* A feature mask from a feature bit number (the uapi headers give numbers). */
+#define VIRTIO_BIT(nr)		(1ULL << (nr))
 
 struct virtio_mmio;
 
 struct virtio_dev_ops {
 	uint32_t device_id;
-	uint64_t features;		/* VIRTIO_F_VERSION_1 is added */
+	uint64_t features;		/* a mask; bit VIRTIO_F_VERSION_1 is added */
 	unsigned int num_queues;	/* <= VIRTIO_MMIO_MAX_QUEUES */
 	uint16_t queue_max;		/* <= VIRTQ_MAX_SIZE */
-	uint32_t config_len;		/* <= VIRTIO_MMIO_SIZE - 0x100 */
+	uint32_t config_len;		/* <= VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG */
 	/* Copies config bytes [off, off + len) into out (len <= 8, in range). */
 	void (*config_read)(void *dev, uint32_t off, void *out, uint32_t len);
 	/*
@@ -112,7 +105,7 @@ int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
  */
 void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
 		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q));
-/* Device side: raise VIRTIO_INT_USED_RING (after pushing to a queue). */
+/* Device side: raise VIRTIO_MMIO_INT_VRING (after pushing to a queue). */
 void virtio_mmio_signal_used(struct virtio_mmio *t);
 /* Device side: a queue broke while processing (@reason); ask the driver to reset. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *reason);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,19 +18,10 @@
 #define NET_QUEUE_SIZE		256
 #define NET_RXQ			0
 #define NET_TXQ			1
-#define VIRTIO_NET_F_CSUM	(1ULL << 0)
-#define VIRTIO_NET_F_GUEST_CSUM	(1ULL << 1)
-#define VIRTIO_NET_F_MAC	(1ULL << 5)
-#define VIRTIO_NET_F_GUEST_TSO4	(1ULL << 7)
-#define VIRTIO_NET_F_GUEST_TSO6	(1ULL << 8)
-#define VIRTIO_NET_F_GUEST_ECN	(1ULL << 9)
-#define VIRTIO_NET_F_HOST_TSO4	(1ULL << 11)
-#define VIRTIO_NET_F_HOST_TSO6	(1ULL << 12)
-#define VIRTIO_NET_F_HOST_ECN	(1ULL << 13)
-#define NET_FEATURES	(VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC | \
-			 VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6 | \
-			 VIRTIO_NET_F_GUEST_ECN | VIRTIO_NET_F_HOST_TSO4 | \
-			 VIRTIO_NET_F_HOST_TSO6 | VIRTIO_NET_F_HOST_ECN)
+#define NET_FEATURES	(VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MAC) | \
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) | \
+			 VIRTIO_BIT(VIRTIO_NET_F_GUEST_ECN) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | \
+			 VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) | VIRTIO_BIT(VIRTIO_NET_F_HOST_ECN))
 
 static void net_config_read(void *dev, uint32_t off, void *out, uint32_t len)
 {
@@ -51,23 +43,23 @@ static void sync_features(struct virtio_net *n)
 	unsigned int off = 0;
 
 	pthread_mutex_lock(&n->t.lock);
-	if (n->t.status & VIRTIO_STATUS_DRIVER_OK)
+	if (n->t.status & VIRTIO_CONFIG_S_DRIVER_OK)
 		f = n->t.driver_features;
 	pthread_mutex_unlock(&n->t.lock);
 	if (n->features_known && f == n->features)
 		return;
-	if (f & VIRTIO_NET_F_GUEST_CSUM) {
+	if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)) {
 		off |= TUN_F_CSUM;
-		if (f & VIRTIO_NET_F_GUEST_TSO4)
+		if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4))
 			off |= TUN_F_TSO4;
-		if (f & VIRTIO_NET_F_GUEST_TSO6)
+		if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6))
 			off |= TUN_F_TSO6;
-		if ((f & VIRTIO_NET_F_GUEST_ECN) && (off & (TUN_F_TSO4 | TUN_F_TSO6)))
+		if ((f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_ECN)) && (off & (TUN_F_TSO4 | TUN_F_TSO6)))
 			off |= TUN_F_TSO_ECN;
 	}
 	/* A plain packet fd (unit tests) has no offloads to set: no harm. */
 	if (ioctl(n->tap_fd, TUNSETOFFLOAD, off) && off)
-		f &= ~(VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_GUEST_TSO4 | VIRTIO_NET_F_GUEST_TSO6);
+		f &= ~(VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6));
 	n->features = f;
 	n->features_known = true;
 }
@@ -99,11 +91,11 @@ void virtio_net_rx(struct virtio_net *n)
 		if (!n->rx_len) {
 			ssize_t r = read_eintr(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
 
-			if (r < VIRTIO_NET_HDR_LEN)
+			if (r < (ssize_t)VIRTIO_NET_HDR_LEN)
 				break;	/* EAGAIN, error, or a runt: nothing to give */
 			/* The tap writes 10 header bytes; num_buffers is ours. */
-			n->rx_buf[10] = 1;
-			n->rx_buf[11] = 0;
+			n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers)] = 1;
+			n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers) + 1] = 0;
 			n->rx_len = (size_t)r;
 		}
 		if (!deliver(n)) {
@@ -136,7 +128,7 @@ static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
 			/* Copied once. The tap checks an offload header; without
 			 * negotiated offloads the guest gets no say in it. */
 			virtq_read(n->t.mem, &c, 0, n->tx_buf, (size_t)len);
-			if (!(n->features & VIRTIO_NET_F_CSUM))
+			if (!(n->features & VIRTIO_BIT(VIRTIO_NET_F_CSUM)))
 				memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
 			w = write_eintr(n->tap_fd, n->tx_buf, (size_t)len);
 			if (w == (ssize_t)len) {

@@ -14,6 +14,8 @@
 #ifndef TPTVMM_VIRTIO_NET_H
 #define TPTVMM_VIRTIO_NET_H
 
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,8 +24,7 @@
 #include "iothread.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_NET		1
-#define VIRTIO_NET_HDR_LEN	12	/* struct virtio_net_hdr_v1 */
+#define VIRTIO_NET_HDR_LEN	sizeof(struct virtio_net_hdr_v1)	/* 12 bytes */
 #define VIRTIO_NET_MAX_FRAME	(65536 + 14 + 4)	/* a 64 KiB GSO frame, VLAN tag */
 
 struct virtio_net_stats {

@@ -7,11 +7,12 @@
 #ifndef TPTVMM_VIRTIO_RNG_H
 #define TPTVMM_VIRTIO_RNG_H
 
+#include <linux/virtio_ids.h>
+
 #include "err.h"
 #include "guest_mem.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_ID_RNG		4
 #define VIRTIO_RNG_MAX_REQ	(64u << 10)
 
 struct virtio_rng {

@@ -12,8 +12,6 @@
 
 #include "util.h"
 
-#define QUEUE_NOTIFY_OFF	0x050
-
 static const unsigned char free_irqs[VM_MAX_VIRTIO] = VIRTIO_IRQS;
 
 unsigned int virtio_vm_irq(unsigned int i)
@@ -138,7 +136,7 @@ static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,
 		struct virtio_kick *k = &s->kick[q];
 		struct kvm_ioeventfd io = {
 			.datamatch = q,
-			.addr = s->base + QUEUE_NOTIFY_OFF,
+			.addr = s->base + VIRTIO_MMIO_QUEUE_NOTIFY,
 			.len = 4,
 			.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 		};

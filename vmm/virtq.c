@@ -5,13 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
+/* struct vring_desc, vring_avail, vring_used: <linux/virtio_ring.h>. */
 _Static_assert(sizeof(struct vring_desc) == 16, "virtio descriptor is 16 bytes");
 
 /* Marks the queue broken and returns -1 with the reason in *e. */
@@ -19,17 +13,18 @@ _Static_assert(sizeof(struct vring_desc) == 16, "virtio descriptor is 16 bytes")
 
 static uint64_t desc_bytes(const struct virtq *q)
 {
-	return 16ULL * q->size;
+	return sizeof(struct vring_desc) * (uint64_t)q->size;
 }
 
 static uint64_t avail_bytes(const struct virtq *q)
 {
-	return 6ULL + 2ULL * q->size;	/* flags, idx, ring[], used_event */
+	return sizeof(struct vring_avail) + 2ULL * q->size + 2;	/* + ring[], used_event */
 }
 
 static uint64_t used_bytes(const struct virtq *q)
 {
-	return 6ULL + 8ULL * q->size;	/* flags, idx, ring[], avail_event */
+	return sizeof(struct vring_used) + sizeof(struct vring_used_elem) * (uint64_t)q->size +
+	       2;	/* + ring[], avail_event */
 }
 
 void virtq_reset(struct virtq *q)
@@ -78,19 +73,19 @@ static void read_desc(const uint8_t *table, unsigned int i, struct vring_desc *d
 static int add_buf(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *c,
 		   const struct vring_desc *d, struct err *e)
 {
-	bool w = d->flags & VIRTQ_DESC_F_WRITE;
+	bool w = d->flags & VRING_DESC_F_WRITE;
 
 	if (c->n >= VIRTQ_MAX_CHAIN)
 		return FAIL(q, e, "chain from head %u longer than %u buffers",
 			    c->head, VIRTQ_MAX_CHAIN);
 	if (d->len == 0)
-		return FAIL(q, e, "zero-length buffer at 0x%" PRIx64 " in chain %u", d->addr, c->head);
+		return FAIL(q, e, "zero-length buffer at 0x%" PRIx64 " in chain %u", (uint64_t)d->addr, c->head);
 	/* guest_ptr rejects overflow and ranges that leave a RAM region. */
 	if (!guest_ptr(mem, d->addr, d->len))
-		return FAIL(q, e, "buffer [0x%" PRIx64 ", +%u) is not guest RAM", d->addr, d->len);
+		return FAIL(q, e, "buffer [0x%" PRIx64 ", +%u) is not guest RAM", (uint64_t)d->addr, d->len);
 	if (!w && c->n > c->n_readable)
 		return FAIL(q, e, "readable buffer after a writable one in chain %u (0x%" PRIx64 ")",
-			    c->head, d->addr);
+			    c->head, (uint64_t)d->addr);
 	c->buf[c->n].gpa = d->addr;
 	c->buf[c->n].len = d->len;
 	c->buf[c->n].device_writes = w;
@@ -112,25 +107,25 @@ static int walk_indirect(struct virtq *q, const struct guest_mem *mem, struct vi
 
 	if (ind->len == 0 || ind->len % 16 || count > VIRTQ_MAX_CHAIN)
 		return FAIL(q, e, "indirect table of %u bytes in chain %u", ind->len, c->head);
-	if (ind->flags & VIRTQ_DESC_F_NEXT)
+	if (ind->flags & VRING_DESC_F_NEXT)
 		return FAIL(q, e, "indirect descriptor with NEXT in chain %u (0x%" PRIx64 ")",
-			    c->head, ind->addr);
+			    c->head, (uint64_t)ind->addr);
 	table = guest_ptr(mem, ind->addr, ind->len);
 	if (!table)
 		return FAIL(q, e, "indirect table [0x%" PRIx64 ", +%u) is not guest RAM",
-			    ind->addr, ind->len);
+			    (uint64_t)ind->addr, ind->len);
 	for (;;) {
 		struct vring_desc d;
 
 		if (++steps > count)
 			return FAIL(q, e, "indirect chain %u loops (%u entries)", c->head, count);
 		read_desc(table, i, &d);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT)
+		if (d.flags & VRING_DESC_F_INDIRECT)
 			return FAIL(q, e, "nested indirect table in chain %u (0x%" PRIx64 ")",
-				    c->head, d.addr);
+				    c->head, (uint64_t)d.addr);
 		if (add_buf(q, mem, c, &d, e))
 			return -1;
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		if (d.next >= count)
 			return FAIL(q, e, "indirect next %u past the table's %u entries",
@@ -175,14 +170,14 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 			return FAIL(q, e, "chain from head %u loops (over %u descriptors)",
 				    head, q->size);
 		read_desc(table, i, &d);
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (walk_indirect(q, mem, c, &d, e))
 				return -1;
 			return 1;
 		}
 		if (add_buf(q, mem, c, &d, e))
 			return -1;
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 1;
 		if (d.next >= q->size)
 			return FAIL(q, e, "next %u >= queue size %u", d.next, q->size);
@@ -226,7 +221,7 @@ static void set_used_flags(struct virtq *q, const struct guest_mem *mem, uint16_
 
 void virtq_notify_off(struct virtq *q, const struct guest_mem *mem)
 {
-	set_used_flags(q, mem, 1);	/* VRING_USED_F_NO_NOTIFY */
+	set_used_flags(q, mem, VRING_USED_F_NO_NOTIFY);
 }
 
 bool virtq_notify_on(struct virtq *q, const struct guest_mem *mem)

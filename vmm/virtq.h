@@ -9,6 +9,7 @@
  * and any protocol violation marks the queue broken (the transport then
  * sets DEVICE_NEEDS_RESET) instead of touching memory it should not.
  */
+#include <linux/virtio_ring.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,9 +21,6 @@
 #define VIRTQ_MAX_SIZE		256	/* largest queue a device offers */
 #define VIRTQ_MAX_CHAIN		VIRTQ_MAX_SIZE	/* buffers per request, indirect included */
 
-#define VIRTQ_DESC_F_NEXT	1
-#define VIRTQ_DESC_F_WRITE	2
-#define VIRTQ_DESC_F_INDIRECT	4
 
 struct virtq {
 	uint16_t size;		/* set by the driver; power of two <= max */
@@ -36,7 +34,7 @@ struct virtq {
 struct virtq_buf {
 	uint64_t gpa;
 	uint32_t len;
-	bool device_writes;	/* VIRTQ_DESC_F_WRITE */
+	bool device_writes;	/* VRING_DESC_F_WRITE */
 };
 
 struct virtq_chain {

@@ -36,7 +36,7 @@ static void start(struct virtio_mmio *t)
 static void notify_all(struct virtio_mmio *t)
 {
 	for (unsigned int q = 0; q < t->ops->num_queues; q++)
-		vdrv_wr(t, VDRV_QUEUE_NOTIFY, q);
+		vdrv_wr(t, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
 static char *disk_path(void)

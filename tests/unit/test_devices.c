@@ -2,6 +2,7 @@
 /* Register models: 16550 UART, i8042, ACPI PM1, port bus, console escape. */
 #include "test_main.h"
 
+#include <linux/serial_reg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -50,19 +51,18 @@ static void poweroff(void *o)
 	((struct sink *)o)->poweroffs++;
 }
 
-enum { THR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
-
 START_TEST(uart_transmits)
 {
 	struct uart u;
 	struct sink s = { 0 };
 
 	uart_init(&u, tx, &s, irq, &s);
-	uart_write(&u, THR, 'h');
-	uart_write(&u, THR, 'i');
+	uart_write(&u, UART_TX, 'h');
+	uart_write(&u, UART_TX, 'i');
 	ck_assert_uint_eq(s.n, 2);
 	ck_assert_mem_eq(s.out, "hi", 2);
-	ck_assert_uint_eq(uart_read(&u, LSR) & 0x60, 0x60);
+	ck_assert_uint_eq(uart_read(&u, UART_LSR) & (UART_LSR_THRE | UART_LSR_TEMT),
+			  UART_LSR_THRE | UART_LSR_TEMT);
 	ck_assert_int_eq(s.level, 0);	/* no IER: no interrupt */
 	uart_destroy(&u);
 }
@@ -74,15 +74,15 @@ START_TEST(uart_thre_interrupt)
 	struct sink s = { 0 };
 
 	uart_init(&u, tx, &s, irq, &s);
-	uart_write(&u, MCR, 0x08);	/* OUT2: interrupts reach the PIC */
-	uart_write(&u, IER, 0x02);	/* enable THRI with THR empty */
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);	/* interrupts reach the PIC */
+	uart_write(&u, UART_IER, UART_IER_THRI);	/* with THR empty */
 	ck_assert_int_eq(s.level, 1);
-	ck_assert_uint_eq(uart_read(&u, IIR) & 0x0f, 0x02);
+	ck_assert_uint_eq(uart_read(&u, UART_IIR) & 0x0f, UART_IIR_THRI);
 	ck_assert_int_eq(s.level, 0);	/* IIR read acknowledged it */
-	ck_assert_uint_eq(uart_read(&u, IIR) & 0x0f, 0x01);
-	uart_write(&u, THR, 'x');
+	ck_assert_uint_eq(uart_read(&u, UART_IIR) & 0x0f, UART_IIR_NO_INT);
+	uart_write(&u, UART_TX, 'x');
 	ck_assert_int_eq(s.level, 1);	/* THR empty again */
-	uart_write(&u, IER, 0x00);
+	uart_write(&u, UART_IER, 0);
 	ck_assert_int_eq(s.level, 0);
 	uart_destroy(&u);
 }
@@ -94,10 +94,10 @@ START_TEST(uart_out2_gates_irq)
 	struct sink s = { 0 };
 
 	uart_init(&u, tx, &s, irq, &s);
-	uart_write(&u, MCR, 0x00);
-	uart_write(&u, IER, 0x03);
+	uart_write(&u, UART_MCR, 0);
+	uart_write(&u, UART_IER, UART_IER_RDI | UART_IER_THRI);
 	ck_assert_int_eq(s.level, 0);
-	uart_write(&u, MCR, 0x08);
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);
 	ck_assert_int_eq(s.level, 1);
 	uart_destroy(&u);
 }
@@ -111,20 +111,20 @@ START_TEST(uart_receive_bounded)
 
 	memset(buf, 'a', sizeof(buf));
 	uart_init(&u, tx, &s, irq, &s);
-	uart_write(&u, MCR, 0x08);
-	uart_write(&u, IER, 0x01);
-	ck_assert_uint_eq(uart_read(&u, LSR) & 1, 0);
+	uart_write(&u, UART_MCR, UART_MCR_OUT2);
+	uart_write(&u, UART_IER, UART_IER_RDI);
+	ck_assert_uint_eq(uart_read(&u, UART_LSR) & 1, 0);
 	ck_assert_uint_eq(uart_rx_push(&u, buf, sizeof(buf)), UART_RX_CAP);
 	ck_assert_uint_eq(uart_rx_push(&u, buf, 1), 0);
 	ck_assert_int_eq(uart_rx_wait_space(&u, 1), false);
 	ck_assert_int_eq(s.level, 1);
-	ck_assert_uint_eq(uart_read(&u, IIR) & 0x0f, 0x04);
-	ck_assert_uint_eq(uart_read(&u, LSR) & 1, 1);
+	ck_assert_uint_eq(uart_read(&u, UART_IIR) & 0x0f, UART_IIR_RDI);
+	ck_assert_uint_eq(uart_read(&u, UART_LSR) & 1, 1);
 	for (int i = 0; i < UART_RX_CAP; i++)
-		ck_assert_uint_eq(uart_read(&u, THR), 'a');
-	ck_assert_uint_eq(uart_read(&u, LSR) & 1, 0);
+		ck_assert_uint_eq(uart_read(&u, UART_TX), 'a');
+	ck_assert_uint_eq(uart_read(&u, UART_LSR) & 1, 0);
 	ck_assert_int_eq(s.level, 0);
-	ck_assert_uint_eq(uart_read(&u, THR), 0);	/* empty FIFO reads 0 */
+	ck_assert_uint_eq(uart_read(&u, UART_TX), 0);	/* empty FIFO reads 0 */
 	ck_assert_int_eq(uart_rx_wait_space(&u, 1), true);
 	uart_destroy(&u);
 }
@@ -137,10 +137,10 @@ START_TEST(uart_fifo_order_and_clear)
 
 	uart_init(&u, tx, &s, irq, &s);
 	uart_rx_push(&u, (const uint8_t *)"xyz", 3);
-	ck_assert_uint_eq(uart_read(&u, THR), 'x');
-	uart_write(&u, FCR, 0x03);	/* enable + clear RX */
-	ck_assert_uint_eq(uart_read(&u, LSR) & 1, 0);
-	ck_assert_uint_eq(uart_read(&u, IIR) & 0xc0, 0xc0);
+	ck_assert_uint_eq(uart_read(&u, UART_TX), 'x');
+	uart_write(&u, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
+	ck_assert_uint_eq(uart_read(&u, UART_LSR) & 1, 0);
+	ck_assert_uint_eq(uart_read(&u, UART_IIR) & 0xc0, 0xc0);
 	uart_destroy(&u);
 }
 END_TEST
@@ -151,27 +151,28 @@ START_TEST(uart_dlab_scratch_loopback)
 	struct sink s = { 0 };
 
 	uart_init(&u, tx, &s, irq, &s);
-	uart_write(&u, LCR, 0x80);
-	uart_write(&u, THR, 0x01);	/* DLL, not transmitted */
-	uart_write(&u, IER, 0x02);	/* DLM */
+	uart_write(&u, UART_LCR, UART_LCR_DLAB);
+	uart_write(&u, UART_DLL, 0x01);	/* not transmitted */
+	uart_write(&u, UART_DLM, 0x02);
 	ck_assert_uint_eq(s.n, 0);
-	ck_assert_uint_eq(uart_read(&u, THR), 0x01);
-	ck_assert_uint_eq(uart_read(&u, IER), 0x02);
-	uart_write(&u, LCR, 0x03);
-	ck_assert_uint_eq(uart_read(&u, IER), 0x00);
-	uart_write(&u, SCR, 0x5a);
-	ck_assert_uint_eq(uart_read(&u, SCR), 0x5a);
+	ck_assert_uint_eq(uart_read(&u, UART_DLL), 0x01);
+	ck_assert_uint_eq(uart_read(&u, UART_DLM), 0x02);
+	uart_write(&u, UART_LCR, UART_LCR_WLEN8);
+	ck_assert_uint_eq(uart_read(&u, UART_IER), 0x00);
+	uart_write(&u, UART_SCR, 0x5a);
+	ck_assert_uint_eq(uart_read(&u, UART_SCR), 0x5a);
 	/* Loopback: THR comes back on RBR, MCR bits appear on MSR. */
-	uart_write(&u, MCR, 0x10 | 0x0f);
-	uart_write(&u, THR, 'L');
+	uart_write(&u, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_OUT1 |
+		   UART_MCR_RTS | UART_MCR_DTR);
+	uart_write(&u, UART_TX, 'L');
 	ck_assert_uint_eq(s.n, 0);
-	ck_assert_uint_eq(uart_read(&u, THR), 'L');
-	ck_assert_uint_eq(uart_read(&u, MSR) & 0xf0, 0xf0);
-	uart_write(&u, MCR, 0x10);
-	ck_assert_uint_eq(uart_read(&u, MSR) & 0xf0, 0x00);
+	ck_assert_uint_eq(uart_read(&u, UART_TX), 'L');
+	ck_assert_uint_eq(uart_read(&u, UART_MSR) & 0xf0, 0xf0);
+	uart_write(&u, UART_MCR, UART_MCR_LOOP);
+	ck_assert_uint_eq(uart_read(&u, UART_MSR) & 0xf0, 0x00);
 	/* Writes to read-only registers are ignored. */
-	uart_write(&u, LSR, 0xff);
-	uart_write(&u, MSR, 0xff);
+	uart_write(&u, UART_LSR, 0xff);
+	uart_write(&u, UART_MSR, 0xff);
 	uart_destroy(&u);
 }
 END_TEST

@@ -6,6 +6,7 @@
 #include "test_main.h"
 
 #include <endian.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,19 +68,19 @@ static void mem_teardown(void)
 static void drv_start(struct drv *d, struct virtio_mmio *t, unsigned int nq)
 {
 	vdrv_negotiate(t);
-	ck_assert_uint_eq(rd(t, 0x070), 11);
+	ck_assert_uint_eq(rd(t, VIRTIO_MMIO_STATUS), 11);
 	for (unsigned int q = 0; q < nq; q++) {
 		uint64_t r = RING_GPA + 0x4000ULL * q;
 
 		memset(guest_ptr(&mem, r, 0x3000), 0, 0x3000);
 		vdrv_queue(t, q, QSIZE, (uint32_t)r);
-		ck_assert_uint_eq(rd(t, 0x044), 1);
+		ck_assert_uint_eq(rd(t, VIRTIO_MMIO_QUEUE_READY), 1);
 		memset(&d[q], 0, sizeof(d[q]));
 		d[q].t = t;
 		d[q].ring = r;
 	}
 	vdrv_driver_ok(t);
-	ck_assert_uint_eq(rd(t, 0x070), 15);
+	ck_assert_uint_eq(rd(t, VIRTIO_MMIO_STATUS), 15);
 }
 
 static void put16(uint64_t gpa, uint16_t v)
@@ -124,7 +125,7 @@ static uint16_t drv_add(struct drv *d, const struct seg *s, unsigned int n)
 
 static void drv_notify(struct drv *d, unsigned int q)
 {
-	wr(d->t, 0x050, q);
+	wr(d->t, VIRTIO_MMIO_QUEUE_NOTIFY, q);
 }
 
 /* The used length of the next used element; fails if there is none. */
@@ -235,14 +236,15 @@ START_TEST(blk_config_and_features)
 	uint64_t cap;
 	uint32_t seg_max;
 
-	virtio_mmio_read(&blk.t, 0x100, &cap, 8);
+	virtio_mmio_read(&blk.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, capacity), &cap, 8);
 	ck_assert_uint_eq(le64toh(cap), IMG_SECTORS);
-	virtio_mmio_read(&blk.t, 0x100 + 12, &seg_max, 4);
+	virtio_mmio_read(&blk.t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_blk_config, seg_max),
+			 &seg_max, 4);
 	ck_assert_uint_ge(le32toh(seg_max), 2);
-	ck_assert_uint_eq(rd(&blk.t, 0x008), VIRTIO_ID_BLOCK);
-	wr(&blk.t, 0x014, 0);
-	ck_assert(rd(&blk.t, 0x010) & (1u << 9));	/* FLUSH */
-	ck_assert(!(rd(&blk.t, 0x010) & (1u << 5)));	/* not RO */
+	ck_assert_uint_eq(rd(&blk.t, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
+	wr(&blk.t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	ck_assert(rd(&blk.t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << 9));	/* FLUSH */
+	ck_assert(!(rd(&blk.t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << 5)));	/* not RO */
 }
 END_TEST
 
@@ -374,8 +376,8 @@ START_TEST(blk_read_only)
 	virtio_blk_destroy(&blk);
 	unlink(img_path);
 	blk_open(true);
-	wr(&blk.t, 0x014, 0);
-	ck_assert(rd(&blk.t, 0x010) & (1u << 5));	/* RO offered */
+	wr(&blk.t, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	ck_assert(rd(&blk.t, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << 5));	/* RO offered */
 	memset(guest_ptr(&mem, BUF_GPA, 512), 0xab, 512);
 	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, 0, 512), 1);
 	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_IOERR);
@@ -402,13 +404,13 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 	put16(bd->ring + 0x1000 + 2, 1);
 	drv_notify(bd, 0);
 	ck_assert_uint_eq(used_idx(bd), 0);
-	ck_assert(rd(&blk.t, 0x070) & VIRTIO_STATUS_NEEDS_RESET);
-	ck_assert(rd(&blk.t, 0x060) & VIRTIO_INT_CONFIG);
+	ck_assert(rd(&blk.t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	ck_assert(rd(&blk.t, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	ck_assert_uint_eq(blk.t.broken_requests, 1);
 	ck_assert_uint_eq(blk.t.needs_reset, 1);
 	ck_assert_ptr_nonnull(strstr(blk.t.needs_reset_reason, "queue 0: "));
 	/* A buffer past the end of RAM: refused the same way after a reset. */
-	wr(&blk.t, 0x070, 0);
+	wr(&blk.t, VIRTIO_MMIO_STATUS, 0);
 	drv_start(bd, &blk.t, 1);
 	{
 		struct seg s[3] = { { HDR_GPA, 16, 0 }, { (64ULL << 20) - 256, 512, 1 },
@@ -418,7 +420,7 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 		drv_add(bd, s, 3);
 		drv_notify(bd, 0);
 		ck_assert_uint_eq(used_idx(bd), 0);
-		ck_assert(rd(&blk.t, 0x070) & VIRTIO_STATUS_NEEDS_RESET);
+		ck_assert(rd(&blk.t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	}
 	/* The second time is counted; the first reason stays. */
 	ck_assert_uint_eq(blk.t.needs_reset, 2);
@@ -437,7 +439,7 @@ START_TEST(blk_reset_drops_inflight_completion)
 	drv_add(bd, s, 2);
 	/* The device took the chain, then the driver reset the device. */
 	ck_assert_int_eq(virtio_mmio_pop(&blk.t, 0, &c, &epoch, &e), 1);
-	wr(&blk.t, 0x070, 0);
+	wr(&blk.t, VIRTIO_MMIO_STATUS, 0);
 	drv_start(bd, &blk.t, 1);
 	virtio_mmio_push(&blk.t, 0, c.head, 1, epoch);
 	ck_assert_uint_eq(used_idx(bd), 0);	/* not completed into the new rings */
@@ -511,8 +513,9 @@ START_TEST(net_mac_and_tx)
 	struct seg s[2] = { { DATA_GPA, VIRTIO_NET_HDR_LEN, 0 }, { DATA_GPA + 0x100, 60, 0 } };
 	uint16_t h;
 
-	virtio_mmio_read(&net->t, 0x100, mac, 4);
-	virtio_mmio_read(&net->t, 0x104, mac + 4, 2);
+	virtio_mmio_read(&net->t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_net_config, mac), mac, 4);
+	virtio_mmio_read(&net->t, VIRTIO_MMIO_CONFIG + offsetof(struct virtio_net_config, mac) + 4,
+			 mac + 4, 2);
 	ck_assert_uint_eq(mac[5], 3);
 	ck_assert_uint_eq(mac[0], 0x52);
 	/* A header with offload flags the device never offered: sent zeroed. */
@@ -546,11 +549,11 @@ START_TEST(net_offload_header_passes_when_negotiated)
 	uint16_t h;
 
 	/* Renegotiate with VIRTIO_NET_F_CSUM: the guest's header is kept. */
-	wr(&net->t, 0x070, 0);
-	wr(&net->t, 0x070, 1);
-	wr(&net->t, 0x070, 3);
-	wr(&net->t, 0x024, 0);
-	wr(&net->t, 0x020, 1 | 1u << 5);
+	wr(&net->t, VIRTIO_MMIO_STATUS, 0);
+	wr(&net->t, VIRTIO_MMIO_STATUS, 1);
+	wr(&net->t, VIRTIO_MMIO_STATUS, 3);
+	wr(&net->t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(&net->t, VIRTIO_MMIO_DRIVER_FEATURES, 1 | 1u << 5);
 	drv_start(nd, &net->t, 2);	/* adds VERSION_1, keeps the low word */
 	ck_assert(net->t.driver_features & 1);
 	guest_write(&mem, DATA_GPA, hdr, sizeof(hdr));

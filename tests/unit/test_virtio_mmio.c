@@ -78,48 +78,48 @@ static void wr(uint64_t off, uint32_t v)
 
 static void negotiate(void)
 {
-	wr(0x070, 1);
-	wr(0x070, 3);
-	wr(0x024, 1);
-	wr(0x020, 1);		/* VERSION_1 */
-	wr(0x070, 3 | 8);
-	ck_assert_uint_eq(rd(0x070), 11);
+	wr(VIRTIO_MMIO_STATUS, 1);
+	wr(VIRTIO_MMIO_STATUS, 3);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);		/* VERSION_1 */
+	wr(VIRTIO_MMIO_STATUS, 3 | 8);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 11);
 }
 
 static void setup_queue(unsigned int q, uint32_t size, uint64_t desc)
 {
-	wr(0x030, q);
-	wr(0x038, size);
-	wr(0x080, (uint32_t)desc);
-	wr(0x084, (uint32_t)(desc >> 32));
-	wr(0x090, (uint32_t)(desc + 0x1000));
-	wr(0x094, 0);
-	wr(0x0a0, (uint32_t)(desc + 0x2000));
-	wr(0x0a4, 0);
-	wr(0x044, 1);
+	wr(VIRTIO_MMIO_QUEUE_SEL, q);
+	wr(VIRTIO_MMIO_QUEUE_NUM, size);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)desc);
+	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(desc >> 32));
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)(desc + 0x1000));
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
+	wr(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)(desc + 0x2000));
+	wr(VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
 START_TEST(identity_and_init_sequence)
 {
 	uint8_t c[8];
 
-	ck_assert_uint_eq(rd(0x000), 0x74726976);
-	ck_assert_uint_eq(rd(0x004), 2);
-	ck_assert_uint_eq(rd(0x008), 4);
-	wr(0x014, 1);
-	ck_assert_uint_eq(rd(0x010), 1);	/* VERSION_1 in the high word */
-	wr(0x014, 0);
-	ck_assert_uint_eq(rd(0x010), 1u << 5);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_VERSION), 2);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_DEVICE_ID), 4);
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 1);	/* VERSION_1 in the high word */
+	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 1u << 5);
 	negotiate();
 	setup_queue(0, 8, 0x10000);
-	ck_assert_uint_eq(rd(0x044), 1);
-	wr(0x070, 15);
-	ck_assert_uint_eq(rd(0x070), 15);
-	wr(0x050, 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_READY), 1);
+	wr(VIRTIO_MMIO_STATUS, 15);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 15);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	ck_assert_uint_eq(f.notified[0], 1);
-	virtio_mmio_read(&t, 0x100, c, 8);
+	virtio_mmio_read(&t, VIRTIO_MMIO_CONFIG, c, 8);
 	ck_assert_mem_eq(c, "CONFIG!!", 8);
-	virtio_mmio_read(&t, 0x106, c, 2);
+	virtio_mmio_read(&t, VIRTIO_MMIO_CONFIG + 6, c, 2);
 	ck_assert_mem_eq(c, "!!", 2);
 	ck_assert_uint_eq(t.refused_writes, 0);
 }
@@ -129,60 +129,60 @@ START_TEST(queue_registers_frozen_after_driver_ok)
 {
 	negotiate();
 	setup_queue(0, 8, 0x10000);
-	wr(0x070, 15);
+	wr(VIRTIO_MMIO_STATUS, 15);
 	/* The Firecracker bug class: resize or move a live queue. */
-	wr(0x030, 0);
-	wr(0x038, 4);
-	wr(0x080, 0x50000);
-	wr(0x044, 1);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 4);
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x50000);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	ck_assert_uint_eq(t.vq[0].size, 8);
 	ck_assert_uint_eq(t.vq[0].desc_gpa, 0x10000);
 	ck_assert_uint_eq(t.refused_writes, 3);
 	/* A queue not set up before DRIVER_OK cannot be set up after it. */
-	wr(0x030, 1);
-	wr(0x038, 8);
-	wr(0x044, 1);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	ck_assert(!t.vq[1].ready);
-	wr(0x050, 1);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 	ck_assert_uint_eq(f.notified[1], 0);
 }
 END_TEST
 
 START_TEST(queue_registers_need_features_ok)
 {
-	wr(0x070, 3);
-	wr(0x038, 8);
-	wr(0x044, 1);
+	wr(VIRTIO_MMIO_STATUS, 3);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	ck_assert(!t.vq[0].ready);
 	ck_assert_uint_eq(t.refused_writes, 2);
 	/* and a ready queue cannot be changed either */
 	negotiate();
 	setup_queue(0, 8, 0x10000);
-	wr(0x038, 2);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 2);
 	ck_assert_uint_eq(t.vq[0].size, 8);
 }
 END_TEST
 
 START_TEST(feature_negotiation)
 {
-	wr(0x070, 3);
-	wr(0x024, 0);
-	wr(0x020, 1u << 5);	/* no VERSION_1: legacy drivers are refused */
-	wr(0x070, 11);
-	ck_assert_uint_eq(rd(0x070) & 8, 0);
-	wr(0x024, 1);
-	wr(0x020, 1 | 2);	/* a feature the device does not offer */
-	wr(0x070, 11);
-	ck_assert_uint_eq(rd(0x070) & 8, 0);
-	wr(0x020, 1);
-	wr(0x070, 11);
-	ck_assert_uint_eq(rd(0x070) & 8, 8);
+	wr(VIRTIO_MMIO_STATUS, 3);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1u << 5);	/* no VERSION_1: legacy drivers are refused */
+	wr(VIRTIO_MMIO_STATUS, 11);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS) & 8, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1 | 2);	/* a feature the device does not offer */
+	wr(VIRTIO_MMIO_STATUS, 11);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS) & 8, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	wr(VIRTIO_MMIO_STATUS, 11);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS) & 8, 8);
 	/* Features are fixed once accepted. */
-	wr(0x020, 3);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 3);
 	ck_assert_uint_eq(t.driver_features >> 32, 1);
 	/* DRIVER_OK without FEATURES_OK is refused; status bits cannot drop. */
-	wr(0x070, 1);
-	ck_assert_uint_eq(rd(0x070), 11);
+	wr(VIRTIO_MMIO_STATUS, 1);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 11);
 }
 END_TEST
 
@@ -191,20 +191,20 @@ START_TEST(bad_queue_setup_needs_reset)
 	negotiate();
 	setup_queue(0, 8, (64ULL << 20) - 0x1000);	/* rings run off RAM */
 	ck_assert(!t.vq[0].ready);
-	ck_assert_uint_eq(rd(0x070) & VIRTIO_STATUS_NEEDS_RESET, VIRTIO_STATUS_NEEDS_RESET);
-	ck_assert_uint_eq(rd(0x060), VIRTIO_INT_CONFIG);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, VIRTIO_CONFIG_S_NEEDS_RESET);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
 	ck_assert_int_eq(f.level, 1);
 	/* Counted once, with the first reason kept. */
 	ck_assert_uint_eq(t.needs_reset, 1);
 	ck_assert_str_eq(t.needs_reset_reason,
 			 "queue 0: rings outside guest RAM (desc 0x3fff000, avail 0x4000000, used 0x4001000)");
-	wr(0x064, VIRTIO_INT_CONFIG);
+	wr(VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
 	ck_assert_int_eq(f.level, 0);
 	/* Sizes above the maximum or not a power of two never get ready. */
-	wr(0x070, 0);
+	wr(VIRTIO_MMIO_STATUS, 0);
 	negotiate();
-	wr(0x030, 0);
-	wr(0x038, 16);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 16);
 	ck_assert_uint_eq(t.refused_writes, 1);
 	setup_queue(0, 6, 0x10000);
 	ck_assert(!t.vq[0].ready);
@@ -216,26 +216,26 @@ START_TEST(selectors_widths_and_unknown_registers)
 	uint64_t v64 = 0;
 	uint16_t v16 = 0xffff;
 
-	wr(0x030, 7);		/* no such queue */
-	ck_assert_uint_eq(rd(0x034), 0);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 7);		/* no such queue */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
 	negotiate();
-	wr(0x038, 8);
-	wr(0x044, 1);
-	wr(0x050, 7);
-	wr(0x050, 0xffffffff);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 8);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 7);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0xffffffff);
 	ck_assert_uint_eq(f.notified[0] + f.notified[1], 0);
-	virtio_mmio_read(&t, 0x000, &v16, 2);	/* registers are 32-bit only */
+	virtio_mmio_read(&t, VIRTIO_MMIO_MAGIC_VALUE, &v16, 2);	/* registers are 32-bit only */
 	ck_assert_uint_eq(v16, 0);
-	virtio_mmio_read(&t, 0x000, &v64, 8);
+	virtio_mmio_read(&t, VIRTIO_MMIO_MAGIC_VALUE, &v64, 8);
 	ck_assert_uint_eq(v64, 0);
-	ck_assert_uint_eq(rd(0x0f0), 0);
-	ck_assert_uint_eq(rd(0x1fc), 0);	/* past the config space */
-	virtio_mmio_read(&t, 0x106, &v64, 4);	/* straddles its end */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_CONFIG_GENERATION - 0xc), 0);	/* no register there */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_SIZE - 4), 0);	/* past the config space */
+	virtio_mmio_read(&t, VIRTIO_MMIO_CONFIG + 6, &v64, 4);	/* straddles its end */
 	ck_assert_uint_eq(v64, 0);
 	virtio_mmio_read(&t, ~0ULL, &v64, 8);
-	wr(0x100, 1);				/* config is read-only */
-	virtio_mmio_write(&t, 0x070, &v16, 2);
-	ck_assert_uint_eq(rd(0x070), 11);
+	wr(VIRTIO_MMIO_CONFIG, 1);				/* config is read-only */
+	virtio_mmio_write(&t, VIRTIO_MMIO_STATUS, &v16, 2);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 11);
 }
 END_TEST
 
@@ -243,14 +243,14 @@ START_TEST(reset_clears_everything)
 {
 	negotiate();
 	setup_queue(0, 8, 0x10000);
-	wr(0x070, 15);
+	wr(VIRTIO_MMIO_STATUS, 15);
 	virtio_mmio_signal_used(&t);
 	ck_assert_int_eq(f.level, 1);
-	wr(0x070, 0);
+	wr(VIRTIO_MMIO_STATUS, 0);
 	ck_assert_uint_eq(f.resets, 1);
 	ck_assert_int_eq(f.level, 0);
-	ck_assert_uint_eq(rd(0x070), 0);
-	ck_assert_uint_eq(rd(0x060), 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 0);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	ck_assert(!t.vq[0].ready);
 	ck_assert_uint_eq(t.driver_features, 0);
 	/* and the device can be set up again */

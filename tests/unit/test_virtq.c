@@ -94,8 +94,8 @@ START_TEST(valid_chain_and_push)
 
 	activate();
 	ck_assert_int_eq(virtq_pop(&q, &mem, &c, &e), 0);	/* nothing yet */
-	put_desc(DESC, 3, DATA, 16, VIRTQ_DESC_F_NEXT, 5);
-	put_desc(DESC, 5, DATA + 0x1000, 32, VIRTQ_DESC_F_WRITE, 0);
+	put_desc(DESC, 3, DATA, 16, VRING_DESC_F_NEXT, 5);
+	put_desc(DESC, 5, DATA + 0x1000, 32, VRING_DESC_F_WRITE, 0);
 	offer(3);
 	ck_assert_int_eq(virtq_pop(&q, &mem, &c, &e), 1);
 	ck_assert_uint_eq(c.head, 3);
@@ -153,8 +153,8 @@ END_TEST
 START_TEST(cyclic_chain)
 {
 	activate();
-	put_desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 1);
-	put_desc(DESC, 1, DATA, 8, VIRTQ_DESC_F_NEXT, 0);
+	put_desc(DESC, 0, DATA, 8, VRING_DESC_F_NEXT, 1);
+	put_desc(DESC, 1, DATA, 8, VRING_DESC_F_NEXT, 0);
 	offer(0);
 	expect_broken();
 }
@@ -163,7 +163,7 @@ END_TEST
 START_TEST(self_loop)
 {
 	activate();
-	put_desc(DESC, 2, DATA, 8, VIRTQ_DESC_F_NEXT, 2);
+	put_desc(DESC, 2, DATA, 8, VRING_DESC_F_NEXT, 2);
 	offer(2);
 	expect_broken();
 }
@@ -172,7 +172,7 @@ END_TEST
 START_TEST(next_past_size)
 {
 	activate();
-	put_desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 8);
+	put_desc(DESC, 0, DATA, 8, VRING_DESC_F_NEXT, 8);
 	offer(0);
 	expect_broken();
 }
@@ -255,7 +255,7 @@ END_TEST
 START_TEST(readable_after_writable)
 {
 	activate();
-	put_desc(DESC, 0, DATA, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	put_desc(DESC, 0, DATA, 8, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
 	put_desc(DESC, 1, DATA, 8, 0, 0);
 	offer(0);
 	expect_broken();
@@ -265,9 +265,9 @@ END_TEST
 START_TEST(indirect_valid)
 {
 	activate();
-	put_desc(IND, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 2);
-	put_desc(IND, 2, DATA + 64, 100, VIRTQ_DESC_F_WRITE, 0);
-	put_desc(DESC, 0, IND, 3 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+	put_desc(IND, 0, DATA, 8, VRING_DESC_F_NEXT, 2);
+	put_desc(IND, 2, DATA + 64, 100, VRING_DESC_F_WRITE, 0);
+	put_desc(DESC, 0, IND, 3 * 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	ck_assert_int_eq(virtq_pop(&q, &mem, &c, &e), 1);
 	ck_assert_uint_eq(c.n, 2);
@@ -279,10 +279,10 @@ START_TEST(indirect_bad_tables)
 {
 	/* { length, flags of the indirect descriptor } that must be refused */
 	static const struct { uint32_t len; uint16_t flags; } bad[] = {
-		{ 0, VIRTQ_DESC_F_INDIRECT },
-		{ 24, VIRTQ_DESC_F_INDIRECT },
-		{ 16 * (VIRTQ_MAX_CHAIN + 1), VIRTQ_DESC_F_INDIRECT },
-		{ 32, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_NEXT },
+		{ 0, VRING_DESC_F_INDIRECT },
+		{ 24, VRING_DESC_F_INDIRECT },
+		{ 16 * (VIRTQ_MAX_CHAIN + 1), VRING_DESC_F_INDIRECT },
+		{ 32, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT },
 	};
 
 	put_desc(IND, 0, DATA, 8, 0, 0);
@@ -302,25 +302,25 @@ START_TEST(indirect_loops_and_nesting)
 {
 	activate();
 	/* next back to the start */
-	put_desc(IND, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 1);
-	put_desc(IND, 1, DATA, 8, VIRTQ_DESC_F_NEXT, 0);
-	put_desc(DESC, 0, IND, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	put_desc(IND, 0, DATA, 8, VRING_DESC_F_NEXT, 1);
+	put_desc(IND, 1, DATA, 8, VRING_DESC_F_NEXT, 0);
+	put_desc(DESC, 0, IND, 32, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	expect_broken();
 
 	fresh_queue();
 	activate();
 	/* next past the table */
-	put_desc(IND, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 2);
-	put_desc(DESC, 0, IND, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	put_desc(IND, 0, DATA, 8, VRING_DESC_F_NEXT, 2);
+	put_desc(DESC, 0, IND, 32, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	expect_broken();
 
 	fresh_queue();
 	activate();
 	/* an indirect table inside an indirect table */
-	put_desc(IND, 0, IND, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	put_desc(DESC, 0, IND, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	put_desc(IND, 0, IND, 16, VRING_DESC_F_INDIRECT, 0);
+	put_desc(DESC, 0, IND, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
 	expect_broken();
 }
@@ -335,9 +335,9 @@ START_TEST(over_long_chain)
 	q.used_gpa = USED;
 	activate();
 	for (unsigned int i = 0; i < 255; i++)
-		put_desc(DESC, i, DATA, 8, VIRTQ_DESC_F_NEXT, (uint16_t)(i + 1));
-	put_desc(DESC, 255, IND, 32, VIRTQ_DESC_F_INDIRECT, 0);
-	put_desc(IND, 0, DATA, 8, VIRTQ_DESC_F_NEXT, 1);
+		put_desc(DESC, i, DATA, 8, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
+	put_desc(DESC, 255, IND, 32, VRING_DESC_F_INDIRECT, 0);
+	put_desc(IND, 0, DATA, 8, VRING_DESC_F_NEXT, 1);
 	put_desc(IND, 1, DATA, 8, 0, 0);
 	offer(0);
 	expect_broken();
