@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include "vcpu.h"
+
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -10,7 +13,6 @@
 #include "cpuid.h"
 #include "exitcode.h"
 #include "layout.h"
-#include "vm.h"
 
 #define APIC_LVT_LINT0		0x350
 #define APIC_LVT_LINT1		0x360
@@ -50,16 +52,16 @@ static int setup_lapic(struct vcpu *v, struct err *e)
 
 static int setup_cpuid(struct vcpu *v, struct err *e)
 {
-	struct vm *vm = v->vm;
+	const struct vcpu_env *env = v->env;
 	size_t sz = sizeof(struct kvm_cpuid2) +
-		    vm->cpuid->nent * sizeof(struct kvm_cpuid_entry2);
+		    env->cpuid->nent * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = malloc(sz);
 	int rc = 0;
 
 	if (!c)
 		return err_set(e, "out of memory for CPUID");
-	memcpy(c, vm->cpuid, sz);
-	cpuid_patch(c->entries, c->nent, v->id, vm->cfg.cpus, vm->cfg.tpt);
+	memcpy(c, env->cpuid, sz);
+	cpuid_patch(c->entries, c->nent, v->id, env->nr_cpus, env->tpt);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c))
 		rc = err_errno(e, errno, "vCPU %u: KVM_SET_CPUID2", v->id);
 	free(c);
@@ -84,7 +86,7 @@ static void seg64(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 
 static int setup_boot_regs(struct vcpu *v, struct err *e)
 {
-	const struct boot_info *bi = &v->vm->boot;
+	const struct boot_info *bi = v->env->boot;
 	struct kvm_sregs sr;
 	struct kvm_regs r;
 	struct kvm_fpu fpu;
@@ -153,18 +155,18 @@ static int setup_msrs(struct vcpu *v, struct err *e)
 	return 0;
 }
 
-int vcpu_create(struct vm *vm, unsigned int id, struct err *e)
+int vcpu_create(struct vcpu *v, const struct vcpu_env *env, unsigned int id,
+		struct err *e)
 {
-	struct vcpu *v = &vm->vcpus[id];
 	void *run;
 
 	memset(v, 0, sizeof(*v));
-	v->vm = vm;
+	v->env = env;
 	v->id = id;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	v->fd = ioctl(env->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return err_errno(e, errno, "KVM_CREATE_VCPU %u", id);
-	run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	run = mmap(NULL, env->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (run == MAP_FAILED) {
 		int saved = errno;
 
@@ -187,16 +189,31 @@ fail:
 void vcpu_destroy(struct vcpu *v)
 {
 	if (v->run)
-		munmap(v->run, v->vm->run_size);
+		munmap(v->run, v->env->run_size);
 	v->run = NULL;
 	if (v->fd >= 0)
 		close(v->fd);
 	v->fd = -1;
 }
 
+/* Tells the VM why this vCPU's run ended. */
+static void end(struct vcpu *v, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void end(struct vcpu *v, int status, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	v->env->end(v->env->opaque, status, detail);
+}
+
 static void handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+	size_t run_size = v->env->run_size;
 	uint64_t size = run->io.size, count = run->io.count;
 	uint64_t off = run->io.data_offset;
 	bool wr = run->io.direction == KVM_EXIT_IO_OUT;
@@ -204,15 +221,13 @@ static void handle_io(struct vcpu *v)
 
 	/* The kernel fills these, but check them against the mapping anyway. */
 	if ((size != 1 && size != 2 && size != 4) || count == 0 ||
-	    off > v->vm->run_size || size * count > v->vm->run_size - off) {
-		vm_request_exit(v->vm, EXIT_VMM_ERROR,
-				"vCPU %u: malformed I/O exit (size %llu count %llu)",
-				v->id, (unsigned long long)size,
-				(unsigned long long)count);
+	    off > run_size || size * count > run_size - off) {
+		end(v, EXIT_VMM_ERROR, "vCPU %u: malformed I/O exit (size %llu count %llu)",
+		    v->id, (unsigned long long)size, (unsigned long long)count);
 		return;
 	}
 	for (uint64_t i = 0; i < count; i++)
-		bus_dispatch(&v->vm->pio, run->io.port, data + i * size,
+		bus_dispatch(v->env->pio, run->io.port, data + i * size,
 			     (unsigned int)size, wr);
 }
 
@@ -222,37 +237,26 @@ static void handle_mmio(struct vcpu *v)
 
 	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
 		return;
-	bus_dispatch(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
+	bus_dispatch(v->env->mmio, run->mmio.phys_addr, run->mmio.data,
 		     run->mmio.len, run->mmio.is_write);
 }
 
-static bool vm_stopping(struct vm *vm)
+static bool stopping(const struct vcpu *v)
 {
-	bool s;
-
-	pthread_mutex_lock(&vm->lock);
-	s = vm->stopping;
-	pthread_mutex_unlock(&vm->lock);
-	return s;
+	return __atomic_load_n(&v->stop, __ATOMIC_ACQUIRE);
 }
 
 /* Where a vCPU was when the user, a signal or --timeout stopped the VM:
  * the first thing to know about a guest that hangs. */
-static void report_stop_state(struct vcpu *v)
+void vcpu_print_stop_state(const struct vcpu *v, FILE *out)
 {
 	struct kvm_regs regs;
 	struct kvm_mp_state mp = { 0 };
-	int status;
 
-	pthread_mutex_lock(&v->vm->lock);
-	status = v->vm->exit_status;
-	pthread_mutex_unlock(&v->vm->lock);
-	if (status != EXIT_SIGNAL && status != EXIT_USER_QUIT && status != EXIT_TIMEOUT)
-		return;
-	if (ioctl(v->fd, KVM_GET_REGS, &regs))
+	if (v->fd < 0 || ioctl(v->fd, KVM_GET_REGS, &regs))
 		return;
 	ioctl(v->fd, KVM_GET_MP_STATE, &mp);
-	fprintf(stderr, "tptvmm: vCPU %u stopped at rip=0x%llx rsp=0x%llx rflags=0x%llx%s\n",
+	fprintf(out, "tptvmm: vCPU %u stopped at rip=0x%llx rsp=0x%llx rflags=0x%llx%s\n",
 		v->id, (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
 		(unsigned long long)regs.rflags,
 		mp.mp_state == KVM_MP_STATE_HALTED ? " (halted)" :
@@ -262,7 +266,6 @@ static void report_stop_state(struct vcpu *v)
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
-	struct vm *vm = v->vm;
 	sigset_t set;
 
 	/* Only SIGUSR1 (the kick) reaches vCPU threads. */
@@ -270,7 +273,7 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	while (!vm_stopping(vm)) {
+	while (!stopping(v)) {
 		struct kvm_run *run = v->run;
 
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
@@ -278,8 +281,7 @@ static void *vcpu_thread(void *arg)
 				run->immediate_exit = 0;
 				continue;
 			}
-			vm_request_exit(vm, EXIT_VMM_ERROR, "vCPU %u: KVM_RUN: %s",
-					v->id, strerror(errno));
+			end(v, EXIT_VMM_ERROR, "vCPU %u: KVM_RUN: %s", v->id, strerror(errno));
 			break;
 		}
 		switch (run->exit_reason) {
@@ -292,45 +294,41 @@ static void *vcpu_thread(void *arg)
 		case KVM_EXIT_INTR:
 			break;
 		case KVM_EXIT_HLT:
-			vm_request_exit(vm, EXIT_GUEST_HALT, "vCPU %u halted", v->id);
+			end(v, EXIT_GUEST_HALT, "vCPU %u halted", v->id);
 			break;
 		case KVM_EXIT_SHUTDOWN:
-			vm_request_exit(vm, EXIT_TRIPLE_FAULT,
-					"vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)", v->id);
+			end(v, EXIT_TRIPLE_FAULT, "vCPU %u: triple fault (KVM_EXIT_SHUTDOWN)", v->id);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			switch (run->system_event.type) {
 			case KVM_SYSTEM_EVENT_SHUTDOWN:
-				vm_request_exit(vm, EXIT_POWEROFF, "system event: shutdown");
+				end(v, EXIT_POWEROFF, "system event: shutdown");
 				break;
 			case KVM_SYSTEM_EVENT_RESET:
-				vm_request_exit(vm, EXIT_REBOOT, "system event: reset");
+				end(v, EXIT_REBOOT, "system event: reset");
 				break;
 			case KVM_SYSTEM_EVENT_CRASH:
-				vm_request_exit(vm, EXIT_PANIC, "system event: guest crash");
+				end(v, EXIT_PANIC, "system event: guest crash");
 				break;
 			default:
-				vm_request_exit(vm, EXIT_VMM_ERROR, "unknown system event %u",
-						run->system_event.type);
+				end(v, EXIT_VMM_ERROR, "unknown system event %u",
+				    run->system_event.type);
 			}
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
-			vm_request_exit(vm, EXIT_VMM_ERROR,
-					"vCPU %u: VM entry failed, hardware reason 0x%llx",
-					v->id, (unsigned long long)
-					run->fail_entry.hardware_entry_failure_reason);
+			end(v, EXIT_VMM_ERROR, "vCPU %u: VM entry failed, hardware reason 0x%llx",
+			    v->id, (unsigned long long)
+			    run->fail_entry.hardware_entry_failure_reason);
 			break;
 		case KVM_EXIT_INTERNAL_ERROR:
-			vm_request_exit(vm, EXIT_VMM_ERROR,
-					"vCPU %u: KVM internal error, suberror %u",
-					v->id, run->internal.suberror);
+			end(v, EXIT_VMM_ERROR, "vCPU %u: KVM internal error, suberror %u",
+			    v->id, run->internal.suberror);
 			break;
 		default:
-			vm_request_exit(vm, EXIT_VMM_ERROR, "vCPU %u: unhandled exit reason %u",
-					v->id, run->exit_reason);
+			end(v, EXIT_VMM_ERROR, "vCPU %u: unhandled exit reason %u",
+			    v->id, run->exit_reason);
 		}
 	}
-	report_stop_state(v);
 	return NULL;
 }
 
@@ -346,10 +344,19 @@ int vcpu_start(struct vcpu *v, struct err *e)
 
 void vcpu_kick(struct vcpu *v)
 {
+	__atomic_store_n(&v->stop, true, __ATOMIC_RELEASE);
 	if (!v->run)
 		return;
 	/* immediate_exit covers the window before the next KVM_RUN. */
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (v->thread_started)
 		pthread_kill(v->thread, SIGUSR1);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->thread_started) {
+		pthread_join(v->thread, NULL);
+		v->thread_started = false;
+	}
 }

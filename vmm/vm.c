@@ -92,6 +92,11 @@ static void con_panic(void *opaque)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+static void vcpu_end(void *opaque, int status, const char *detail)
+{
+	vm_request_exit(opaque, status, "%s", detail);
+}
+
 static int open_kvm(struct vm *vm, struct err *e)
 {
 	const char *path = vm->cfg.kvm_path;
@@ -317,8 +322,20 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, double t0_ms,
 	    get_cpuid(vm, e))
 		goto fail;
 	free_inputs(vm);
+	vm->vcpu_env = (struct vcpu_env){
+		.vm_fd = vm->vm_fd,
+		.run_size = vm->run_size,
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.boot = &vm->boot,
+		.cpuid = vm->cpuid,
+		.nr_cpus = cfg->cpus,
+		.tpt = cfg->tpt,
+		.end = vcpu_end,
+		.opaque = vm,
+	};
 	for (unsigned int i = 0; i < cfg->cpus; i++) {
-		if (vcpu_create(vm, i, e))
+		if (vcpu_create(&vm->vcpus[i], &vm->vcpu_env, i, e))
 			goto fail;
 		vm->nr_vcpus++;
 	}
@@ -361,12 +378,12 @@ int vm_run(struct vm *vm, struct err *e)
 	status = vm->exit_status;
 	pthread_mutex_unlock(&vm->lock);
 
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i].thread_started) {
-			pthread_join(vm->vcpus[i].thread, NULL);
-			vm->vcpus[i].thread_started = false;
-		}
-	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	/* Stopped from outside: where each vCPU was is the first clue. */
+	if (status == EXIT_SIGNAL || status == EXIT_USER_QUIT || status == EXIT_TIMEOUT)
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_print_stop_state(&vm->vcpus[i], stderr);
 	console_stop(&vm->con);
 	virtio_vm_stop(&vm->virtio);
 	return status;

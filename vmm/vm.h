@@ -23,18 +23,8 @@
 #include "loader.h"
 #include "report.h"
 #include "uart.h"
+#include "vcpu.h"
 #include "virtio_vm.h"
-
-struct vm;
-
-struct vcpu {
-	struct vm *vm;
-	unsigned int id;
-	int fd;
-	struct kvm_run *run;
-	pthread_t thread;
-	bool thread_started;
-};
 
 struct vm {
 	struct vm_config cfg;
@@ -56,6 +46,7 @@ struct vm {
 	char *cmdline;			/* cfg.cmdline + the virtio devices */
 	bool devices_ready;
 	struct kvm_cpuid2 *cpuid;
+	struct vcpu_env vcpu_env;	/* what every vCPU is given */
 	struct vcpu vcpus[VM_MAX_CPUS];
 	unsigned int nr_vcpus;
 
@@ -82,11 +73,5 @@ void vm_report(struct vm *vm, struct report *r);
 
 void vm_request_exit(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
-/* vcpu.c */
-int vcpu_create(struct vm *vm, unsigned int id, struct err *e);
-int vcpu_start(struct vcpu *v, struct err *e);
-void vcpu_kick(struct vcpu *v);
-void vcpu_destroy(struct vcpu *v);
 
 #endif
