@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TPT_IRQ_ROUTING_H
-#define TPT_IRQ_ROUTING_H
+#ifndef TPTVMM_IRQ_ROUTING_H
+#define TPTVMM_IRQ_ROUTING_H
 
 #include <linux/kvm.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TPT_VIRTIO_MMIO_H
-#define TPT_VIRTIO_MMIO_H
+#ifndef TPTVMM_VIRTIO_MMIO_H
+#define TPTVMM_VIRTIO_MMIO_H
 
 /*
  * virtio-mmio transport (version 2, virtio 1.x), the register model only:

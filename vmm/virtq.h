@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef TPT_VIRTQ_H
-#define TPT_VIRTQ_H
+#ifndef TPTVMM_VIRTQ_H
+#define TPTVMM_VIRTQ_H
 
 /*
  * Split virtqueues (virtio 1.x) over guest memory, written for a hostile

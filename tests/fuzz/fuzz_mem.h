@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Guest memory shared by every run of a fuzz target (allocated once). */
-#ifndef TPT_FUZZ_MEM_H
-#define TPT_FUZZ_MEM_H
+#ifndef TPT_TESTS_FUZZ_MEM_H
+#define TPT_TESTS_FUZZ_MEM_H
 
 #include <stdlib.h>
 

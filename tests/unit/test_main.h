@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared main() for the Check unit-test executables. */
-#ifndef TPT_TEST_MAIN_H
-#define TPT_TEST_MAIN_H
+#ifndef TPT_TESTS_TEST_MAIN_H
+#define TPT_TESTS_TEST_MAIN_H
 
 #include <check.h>
 #include <stdlib.h>

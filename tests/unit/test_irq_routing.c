@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* MP table and ACPI tables: structure, checksums, every CPU listed. */
+/* irq_routing.c: KVM's GSI routing agrees with the MADT and the MP table. */
 #include "test_main.h"
 
 #include <string.h>
@@ -25,64 +25,6 @@ static void teardown(void)
 	guest_mem_free(&mem);
 }
 
-static void check_mptable(unsigned int ncpus)
-{
-	struct err e;
-	uint8_t *mpf, *cfg;
-	uint32_t phys;
-	uint16_t length, count;
-	unsigned int cpus = 0, bsp = 0;
-	uint8_t *p;
-
-	ck_assert_int_eq(mptable_write(&mem, EBDA_START, ncpus, &e), 0);
-	mpf = guest_ptr(&mem, EBDA_START, 16);
-	ck_assert_mem_eq(mpf, "_MP_", 4);
-	ck_assert_uint_eq(mp_sum(mpf, 16), 0);
-	memcpy(&phys, mpf + 4, 4);
-	cfg = guest_ptr(&mem, phys, 44);
-	ck_assert_ptr_nonnull(cfg);
-	ck_assert_mem_eq(cfg, "PCMP", 4);
-	memcpy(&length, cfg + 4, 2);
-	memcpy(&count, cfg + 34, 2);
-	ck_assert_uint_eq(mp_sum(cfg, length), 0);
-	ck_assert_uint_eq(length + 16, mptable_size(ncpus));
-	p = cfg + 44;
-	for (unsigned int i = 0; i < count; i++) {
-		switch (p[0]) {
-		case 0:	/* processor */
-			ck_assert_uint_eq(p[1], cpus);	/* APIC ID = index */
-			ck_assert(p[3] & 1);
-			if (p[3] & 2)
-				bsp++;
-			cpus++;
-			p += 20;
-			break;
-		default:
-			p += 8;
-		}
-	}
-	ck_assert_uint_eq(cpus, ncpus);
-	ck_assert_uint_eq(bsp, 1);
-	ck_assert_ptr_eq(p, cfg + length);
-}
-
-START_TEST(mptable_1_2_64_cpus)
-{
-	check_mptable(1);
-	check_mptable(2);
-	check_mptable(64);
-}
-END_TEST
-
-START_TEST(mptable_rejects_bad_counts)
-{
-	struct err e;
-
-	ck_assert_int_eq(mptable_write(&mem, EBDA_START, 0, &e), -1);
-	ck_assert_int_eq(mptable_write(&mem, EBDA_START, 255, &e), -1);
-}
-END_TEST
-
 static uint8_t *table_at(uint64_t gpa, const char *sig)
 {
 	uint8_t *h = guest_ptr(&mem, gpa, 36);
@@ -95,53 +37,6 @@ static uint8_t *table_at(uint64_t gpa, const char *sig)
 	ck_assert_uint_eq(acpi_sum(h, len), 0);
 	return h;
 }
-
-START_TEST(acpi_tables_valid)
-{
-	struct err e;
-	uint64_t rsdp_a, xsdt_a, ptr[2];
-	uint32_t dsdt32, facs32, len, pm1a_cnt;
-	uint8_t *rsdp, *xsdt, *fadt, *madt, *dsdt;
-	unsigned int lapics = 0;
-
-	ck_assert_int_eq(acpi_write_tables(&mem, 4, &rsdp_a, &e), 0);
-	ck_assert_uint_eq(rsdp_a, ACPI_TABLES_ADDR);
-	rsdp = guest_ptr(&mem, rsdp_a, 36);
-	ck_assert_mem_eq(rsdp, "RSD PTR ", 8);
-	ck_assert_uint_eq(acpi_sum(rsdp, 20), 0);
-	ck_assert_uint_eq(acpi_sum(rsdp, 36), 0);
-	ck_assert_uint_eq(rsdp[15], 2);
-	memcpy(&xsdt_a, rsdp + 24, 8);
-	xsdt = table_at(xsdt_a, "XSDT");
-	memcpy(ptr, xsdt + 36, 16);
-	fadt = table_at(ptr[0], "FACP");
-	madt = table_at(ptr[1], "APIC");
-
-	memcpy(&facs32, fadt + 36, 4);
-	memcpy(&dsdt32, fadt + 40, 4);
-	memcpy(&pm1a_cnt, fadt + 64, 4);
-	ck_assert_uint_eq(pm1a_cnt, ACPI_PM1A_CNT_PORT);
-	ck_assert_uint_eq(facs32 % 64, 0);
-	ck_assert_mem_eq(guest_ptr(&mem, facs32, 4), "FACS", 4);
-	dsdt = table_at(dsdt32, "DSDT");
-	/* \_S5 package with SLP_TYP 5. */
-	ck_assert_mem_eq(dsdt + 36, "\x08_S5_\x12", 6);
-	ck_assert_uint_eq(dsdt[36 + 9], ACPI_S5_SLP_TYP);
-
-	memcpy(&len, madt + 4, 4);
-	for (uint8_t *p = madt + 44; p < madt + len; p += p[1]) {
-		ck_assert_uint_ge(p[1], 2);
-		if (p[0] == 0) {
-			ck_assert_uint_eq(p[3], lapics);
-			lapics++;
-		}
-	}
-	ck_assert_uint_eq(lapics, 4);
-	/* Below the 1 MiB boundary, inside the reserved BIOS area. */
-	ck_assert_uint_lt(ptr[1] + len, BIOS_END);
-	ck_assert_uint_ge(rsdp_a, EBDA_START);
-}
-END_TEST
 
 /* IOAPIC pin KVM delivers ISA IRQ @irq to, or -1; checks the PIC route. */
 static int routed_pin(const struct irq_routing_table *t, unsigned int irq)
@@ -228,26 +123,12 @@ START_TEST(irq_routing_matches_tables)
 }
 END_TEST
 
-START_TEST(acpi_max_cpus_fit)
-{
-	struct err e;
-	uint64_t rsdp;
-
-	ck_assert_int_eq(acpi_write_tables(&mem, MPTABLE_MAX_CPUS, &rsdp, &e), 0);
-	ck_assert_int_eq(acpi_write_tables(&mem, 0, &rsdp, &e), -1);
-}
-END_TEST
-
 static Suite *suite(void)
 {
-	Suite *s = suite_create("tables");
+	Suite *s = suite_create("irq_routing");
 	TCase *t = tcase_create("core");
 
 	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, mptable_1_2_64_cpus);
-	tcase_add_test(t, mptable_rejects_bad_counts);
-	tcase_add_test(t, acpi_tables_valid);
-	tcase_add_test(t, acpi_max_cpus_fit);
 	tcase_add_test(t, irq_routing_matches_tables);
 	suite_add_tcase(s, t);
 	return s;
