@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "loader.h"	/* enum cpu_start_mode */
+
+/* How the boot vCPU starts: Linux in 64-bit mode, or --raw-mode real|long. */
+enum cpu_start_mode { START_LONG64, START_REAL16 };
 
 #define DEFAULT_MEM		(512ULL << 20)
 #define DEFAULT_CMDLINE \

@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"	/* enum cpu_start_mode */
 #include "err.h"
 #include "guest_mem.h"
 
 enum kernel_kind { KERNEL_BZIMAGE, KERNEL_ELF, KERNEL_RAW };
-enum cpu_start_mode { START_LONG64, START_REAL16 };
 
 struct boot_info {
 	enum kernel_kind kind;
