@@ -57,7 +57,6 @@ static int blk_rw(int fd, struct iovec *iov, unsigned int n, uint64_t off, bool 
 /* Serves one request; returns the bytes written into the guest's buffers. */
 static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 {
-	const struct guest_mem *mem = b->t.mem;
 	struct iovec iov[VIRTQ_MAX_CHAIN];
 	struct virtio_blk_outhdr h;
 	uint64_t data_len, sector;
@@ -66,7 +65,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 	unsigned int n;
 
 	/* Without a header and a status byte there is nothing to answer. */
-	if (virtq_read(mem, c, 0, &h, sizeof(h)) != sizeof(h) || c->writable_len < 1) {
+	if (virtq_read(c, 0, &h, sizeof(h)) != sizeof(h) || c->writable_len < 1) {
 		b->st.errors++;
 		return 0;
 	}
@@ -78,7 +77,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 		if (data_len % SECTOR || data_len > BLK_MAX_DATA || sector > b->sectors ||
 		    data_len / SECTOR > b->sectors - sector)
 			break;
-		n = virtq_iov(mem, c, true, 0, data_len, iov);
+		n = virtq_iov(c, true, 0, data_len, iov);
 		if (blk_rw(b->fd, iov, n, sector * SECTOR, false))
 			break;
 		b->st.reads++;
@@ -91,7 +90,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 		if (b->ro || data_len % SECTOR || data_len > BLK_MAX_DATA || sector > b->sectors ||
 		    data_len / SECTOR > b->sectors - sector)
 			break;
-		n = virtq_iov(mem, c, false, sizeof(h), data_len, iov);
+		n = virtq_iov(c, false, sizeof(h), data_len, iov);
 		if (blk_rw(b->fd, iov, n, sector * SECTOR, true))
 			break;
 		b->st.writes++;
@@ -106,7 +105,7 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		data_len = c->writable_len - 1;
-		written = (uint32_t)virtq_write(mem, c, 0, b->id,
+		written = (uint32_t)virtq_write(c, 0, b->id,
 						data_len < sizeof(b->id) ? data_len : sizeof(b->id));
 		b->st.get_ids++;
 		status = VIRTIO_BLK_S_OK;
@@ -118,25 +117,16 @@ static uint32_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 	if (status != VIRTIO_BLK_S_OK)
 		b->st.errors++;
 	/* The status byte is the last writable byte of the chain. */
-	virtq_write(mem, c, c->writable_len - 1, &status, 1);
+	virtq_write(c, c->writable_len - 1, &status, 1);
 	return written + 1;
 }
 
-static void blk_serve(void *dev, struct virtio_mmio *t, unsigned int q)
+static bool blk_serve(void *dev, unsigned int q, const struct virtq_chain *c,
+		      uint32_t *written)
 {
-	struct virtio_blk *b = dev;
-	struct virtq_chain c;
-	uint32_t epoch;
-	struct err e;
-
-	while (virtio_mmio_pop(t, q, &c, &epoch, &e) == 1)
-		virtio_mmio_push(t, q, c.head, blk_request(b, &c), epoch);
-}
-
-static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
-{
-	(void)dev;
-	virtio_mmio_drain(t, q, blk_serve);
+	(void)q;
+	*written = blk_request(dev, c);
+	return true;
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -146,7 +136,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_max = BLK_QUEUE_SIZE,
 	.config_len = BLK_CONFIG_LEN,
 	.config_read = blk_config_read,
-	.notify = blk_notify,
+	.serve = blk_serve,
 };
 
 int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,

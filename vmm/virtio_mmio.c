@@ -235,8 +235,18 @@ static void kick(struct virtio_mmio *t, unsigned int q)
 {
 	if (t->kick_fd[q] >= 0)
 		eventfd_signal(t->kick_fd[q]);
-	else if (t->ops->notify)
+	else
+		virtio_mmio_notify(t, q);
+}
+
+void virtio_mmio_notify(struct virtio_mmio *t, unsigned int q)
+{
+	if (q >= t->ops->num_queues)
+		return;
+	if (t->ops->notify)
 		t->ops->notify(t->dev, t, q);
+	else
+		virtio_mmio_drain(t, q);
 }
 
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size)
@@ -279,68 +289,115 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, un
 }
 
 
-int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
-		    uint32_t *epoch, struct err *e)
-{
-	struct err pe = { { 0 } };
-	int level = -1, r = 0;
+struct completion {
+	uint16_t head;
+	uint32_t written;
+};
 
-	if (q >= t->ops->num_queues)
-		return err_set(e, "no queue %u", q);
+/* Completes @n chains of queue @q and publishes them with one index write. */
+static void complete_locked(struct virtio_mmio *t, struct virtq *vq,
+			    const struct completion *done, unsigned int n, int *level)
+{
+	struct err e;
+
+	if (!n)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		if (virtq_add_used(vq, done[i].head, done[i].written, &e))
+			return;	/* cannot happen: heads came from pop */
+	virtq_publish_used(vq);
+	set_int_locked(t, VIRTIO_MMIO_INT_VRING, level);
+}
+
+/* The device state the drain started in is still the one the driver runs. */
+static bool current_locked(const struct virtio_mmio *t, uint32_t epoch)
+{
+	return epoch == t->epoch && (t->status & VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
+{
+	static _Thread_local struct virtq_chain c;	/* 6 KiB: off the stack */
+	struct completion done[VIRTIO_DRAIN_BATCH];
+	enum virtio_drain why;
+	struct virtq *vq;
+	unsigned int n = 0;
+	uint32_t epoch, written;
+	int level = -1;
+
+	if (q >= t->ops->num_queues || !t->ops->serve)
+		return VIRTIO_DRAIN_STOPPED;
+	vq = &t->vq[q];
 	pthread_mutex_lock(&t->lock);
-	*epoch = t->epoch;
-	if (t->status & VIRTIO_CONFIG_S_DRIVER_OK) {
-		r = virtq_pop(&t->vq[q], t->mem, c, &pe);
+	epoch = t->epoch;
+	if (!current_locked(t, epoch)) {
+		pthread_mutex_unlock(&t->lock);
+		return VIRTIO_DRAIN_STOPPED;
+	}
+	virtq_notify_off(vq);
+	for (;;) {
+		struct err pe = { { 0 } };
+		int r;
+
+		/* Here the lock is held. */
+		if (!current_locked(t, epoch)) {
+			why = VIRTIO_DRAIN_STOPPED;	/* reset meanwhile: drop the batch */
+			break;
+		}
+		if (n == VIRTIO_DRAIN_BATCH) {
+			complete_locked(t, vq, done, n, &level);
+			n = 0;
+		}
+		r = virtq_pop(vq, t->mem, &c, &pe);
 		if (r < 0) {
 			err_prepend(&pe, "queue %u: ", q);
 			t->broken_requests++;
 			needs_reset_locked(t, pe.msg, &level);
-			if (e)
-				*e = pe;
+			why = VIRTIO_DRAIN_STOPPED;
+			break;
 		}
+		if (r == 0) {
+			/* Notifications on again; drain on if chains came meanwhile. */
+			if (virtq_notify_on(vq)) {
+				virtq_notify_off(vq);
+				continue;
+			}
+			complete_locked(t, vq, done, n, &level);
+			why = VIRTIO_DRAIN_EMPTY;
+			break;
+		}
+		pthread_mutex_unlock(&t->lock);
+		written = 0;
+		if (t->ops->serve(t->dev, q, &c, &written)) {
+			pthread_mutex_lock(&t->lock);
+			done[n].head = c.head;
+			done[n].written = written;
+			n++;
+			continue;
+		}
+		pthread_mutex_lock(&t->lock);
+		if (current_locked(t, epoch)) {
+			virtq_unpop(vq);
+			virtq_notify_on(vq);
+			complete_locked(t, vq, done, n, &level);
+		}
+		why = VIRTIO_DRAIN_LATER;
+		break;
 	}
 	pthread_mutex_unlock(&t->lock);
 	set_line(t, level);
-	return r;
+	return why;
 }
 
-int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
-		     uint32_t written, uint32_t epoch)
+uint64_t virtio_mmio_driver_features(struct virtio_mmio *t)
 {
-	struct err e;
-	int level = -1, r = 0;
+	uint64_t f = 0;
 
-	if (q >= t->ops->num_queues)
-		return -1;
 	pthread_mutex_lock(&t->lock);
-	if (epoch == t->epoch && (t->status & VIRTIO_CONFIG_S_DRIVER_OK)) {
-		r = virtq_push(&t->vq[q], t->mem, head, written, &e);
-		if (!r)
-			set_int_locked(t, VIRTIO_MMIO_INT_VRING, &level);
-	}
+	if (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		f = t->driver_features;
 	pthread_mutex_unlock(&t->lock);
-	set_line(t, level);
-	return r;
-}
-
-void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
-		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q))
-{
-	bool again;
-
-	if (q >= t->ops->num_queues)
-		return;
-	do {
-		pthread_mutex_lock(&t->lock);
-		if (t->status & VIRTIO_CONFIG_S_DRIVER_OK)
-			virtq_notify_off(&t->vq[q], t->mem);
-		pthread_mutex_unlock(&t->lock);
-		serve(t->dev, t, q);
-		pthread_mutex_lock(&t->lock);
-		again = (t->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-			virtq_notify_on(&t->vq[q], t->mem);
-		pthread_mutex_unlock(&t->lock);
-	} while (again);
+	return f;
 }
 
 /* The line is signalled outside the lock. */

@@ -40,9 +40,21 @@ struct virtio_dev_ops {
 	/* Copies config bytes [off, off + len) into out (len <= 8, in range). */
 	void (*config_read)(void *dev, uint32_t off, void *out, uint32_t len);
 	/*
-	 * Queue @q has work: the driver notified it (ready, not broken). With
-	 * a kick eventfd set for @q (t->kick_fd[q], set before vCPUs run), the transport
-	 * writes that instead and the I/O thread calls this.
+	 * Serves chain @c of queue @q: sets *written (bytes written into its
+	 * writable buffers) and returns true, or returns false to leave @c
+	 * and the rest of the queue for a later drain (a receive queue with
+	 * nothing to receive yet). Called by virtio_mmio_drain on the thread
+	 * that drains @q, without the transport's lock; @c's buffers are
+	 * checked and their host pointers resolved.
+	 */
+	bool (*serve)(void *dev, unsigned int q, const struct virtq_chain *c,
+		      uint32_t *written);
+	/*
+	 * Queue @q was notified (ready, not broken), through virtio_mmio_notify:
+	 * on the I/O thread when @q has a kick eventfd (t->kick_fd[q], set
+	 * before vCPUs run), else on the notifying vCPU. NULL: the transport
+	 * drains @q right there. A device that serves @q elsewhere (its own
+	 * thread, or when its backend is ready) calls virtio_mmio_drain itself.
 	 */
 	void (*notify)(void *dev, struct virtio_mmio *t, unsigned int q);
 	/* Status went to 0 or the device was reset: drop in-flight work. */
@@ -81,31 +93,31 @@ void virtio_mmio_destroy(struct virtio_mmio *t);
 /* MMIO accesses at offset @off of the device's window, @size 1, 2, 4 or 8. */
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size);
 void virtio_mmio_write(struct virtio_mmio *t, uint64_t off, const void *data, unsigned int size);
+/* Queue @q has work: ops->notify, or virtio_mmio_drain if there is none. */
+void virtio_mmio_notify(struct virtio_mmio *t, unsigned int q);
+
+enum virtio_drain {
+	VIRTIO_DRAIN_EMPTY,	/* the queue has no more chains */
+	VIRTIO_DRAIN_LATER,	/* ops->serve left a chain for later */
+	VIRTIO_DRAIN_STOPPED,	/* driver not running, device reset, or queue broken */
+};
+
+/* Chains completed before the used index is published (and at the end). */
+#define VIRTIO_DRAIN_BATCH	32
+
 /*
- * Device side, on the thread that serves the device: takes the next chain
- * of queue @q (1), none pending or the driver is not running (0), or -1
- * when the chain was bad: the queue is broken and the device is marked
- * NEEDS_RESET, the reason in *e. *epoch identifies the device state the
- * chain belongs to; pass it to virtio_mmio_push.
+ * Device side, on the one thread that serves queue @q: pops every
+ * available chain and hands it to ops->serve, with the driver's
+ * notifications suppressed meanwhile; completes them into the used ring
+ * and publishes the used index and raises the interrupt once per batch.
+ * A bad chain breaks the queue and marks the device NEEDS_RESET.
+ * Completions of a device reset meanwhile are dropped. The transport's
+ * lock is held only around the ring accesses, never across ops->serve.
  */
-int virtio_mmio_pop(struct virtio_mmio *t, unsigned int q, struct virtq_chain *c,
-		    uint32_t *epoch, struct err *e);
-/*
- * Returns chain @head to the driver and raises the used-ring interrupt,
- * unless the device was reset since the pop (@epoch differs): then the
- * chain is forgotten. 0, or -1 if the push itself was refused.
- */
-int virtio_mmio_push(struct virtio_mmio *t, unsigned int q, uint16_t head,
-		     uint32_t written, uint32_t epoch);
-/*
- * Device side: serves queue @q until it is empty, with the driver's
- * notifications suppressed meanwhile: calls @serve(dev, t, q), which pops
- * until virtio_mmio_pop says nothing is pending, again while buffers
- * arrived as notifications came back on.
- */
-void virtio_mmio_drain(struct virtio_mmio *t, unsigned int q,
-		       void (*serve)(void *dev, struct virtio_mmio *t, unsigned int q));
-/* Device side: raise VIRTIO_MMIO_INT_VRING (after pushing to a queue). */
+enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q);
+/* The features the driver accepted, once it runs the device (DRIVER_OK); else 0. */
+uint64_t virtio_mmio_driver_features(struct virtio_mmio *t);
+/* Device side: raise VIRTIO_MMIO_INT_VRING. */
 void virtio_mmio_signal_used(struct virtio_mmio *t);
 /* Device side: a queue broke while processing (@reason); ask the driver to reset. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *reason);

@@ -42,10 +42,7 @@ static void sync_features(struct virtio_net *n)
 	uint64_t f = 0;
 	unsigned int off = 0;
 
-	pthread_mutex_lock(&n->t.lock);
-	if (n->t.status & VIRTIO_CONFIG_S_DRIVER_OK)
-		f = n->t.driver_features;
-	pthread_mutex_unlock(&n->t.lock);
+	f = virtio_mmio_driver_features(&n->t);
 	if (n->features_known && f == n->features)
 		return;
 	if (f & VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM)) {
@@ -64,92 +61,105 @@ static void sync_features(struct virtio_net *n)
 	n->features_known = true;
 }
 
-/* Moves the frame in rx_buf into the next receive chain; false if none. */
-static bool deliver(struct virtio_net *n)
+/* Reads the next frame from the tap into rx_buf; false if there is none. */
+static bool fetch_frame(struct virtio_net *n)
 {
-	struct virtq_chain c;
-	uint32_t epoch;
-	size_t done;
-	struct err e;
+	ssize_t r;
 
-	if (virtio_mmio_pop(&n->t, NET_RXQ, &c, &epoch, &e) != 1)
+	if (n->rx_len)
+		return true;
+	if (n->tap_gone)
 		return false;
-	done = virtq_write(n->t.mem, &c, 0, n->rx_buf, n->rx_len);
+	r = read_eintr(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
+	if (r < (ssize_t)VIRTIO_NET_HDR_LEN)
+		return false;	/* EAGAIN, error, or a runt: nothing to give */
+	/* The tap writes 10 header bytes; num_buffers is ours. */
+	n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers)] = 1;
+	n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers) + 1] = 0;
+	n->rx_len = (size_t)r;
+	return true;
+}
+
+/* Receive chain: gets the next frame, or stays in the queue until one comes. */
+static bool net_rx_serve(struct virtio_net *n, const struct virtq_chain *c, uint32_t *written)
+{
+	size_t done;
+
+	if (!fetch_frame(n))
+		return false;
+	done = virtq_write(c, 0, n->rx_buf, n->rx_len);
 	if (done < n->rx_len)
 		n->st.rx_truncated++;
 	n->st.rx_packets++;
 	n->st.rx_bytes += n->rx_len - VIRTIO_NET_HDR_LEN;
 	n->rx_len = 0;
-	virtio_mmio_push(&n->t, NET_RXQ, c.head, (uint32_t)done, epoch);
+	*written = (uint32_t)done;
+	return true;
+}
+
+/* Transmit chain: one frame to the tap. */
+static void net_tx_serve(struct virtio_net *n, const struct virtq_chain *c)
+{
+	uint64_t len = c->readable_len;
+	ssize_t w;
+
+	if (len < VIRTIO_NET_HDR_LEN || len > sizeof(n->tx_buf)) {
+		n->st.tx_dropped++;
+		return;
+	}
+	/* Copied once. The tap checks an offload header; without negotiated
+	 * offloads the guest gets no say in it. */
+	virtq_read(c, 0, n->tx_buf, (size_t)len);
+	if (!(n->features & VIRTIO_BIT(VIRTIO_NET_F_CSUM)))
+		memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
+	w = write_eintr(n->tap_fd, n->tx_buf, (size_t)len);
+	if (w == (ssize_t)len) {
+		n->st.tx_packets++;
+		n->st.tx_bytes += len - VIRTIO_NET_HDR_LEN;
+	} else {
+		n->st.tx_dropped++;
+	}
+}
+
+static bool net_serve(void *dev, unsigned int q, const struct virtq_chain *c,
+		      uint32_t *written)
+{
+	struct virtio_net *n = dev;
+
+	if (q == NET_RXQ)
+		return net_rx_serve(n, c, written);
+	net_tx_serve(n, c);
+	*written = 0;
 	return true;
 }
 
 void virtio_net_rx(struct virtio_net *n)
 {
 	sync_features(n);
-	for (;;) {
-		if (!n->rx_len) {
-			ssize_t r = read_eintr(n->tap_fd, n->rx_buf, sizeof(n->rx_buf));
-
-			if (r < (ssize_t)VIRTIO_NET_HDR_LEN)
-				break;	/* EAGAIN, error, or a runt: nothing to give */
-			/* The tap writes 10 header bytes; num_buffers is ours. */
-			n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers)] = 1;
-			n->rx_buf[offsetof(struct virtio_net_hdr_v1, num_buffers) + 1] = 0;
-			n->rx_len = (size_t)r;
-		}
-		if (!deliver(n)) {
-			n->st.rx_stalls++;
-			poll_tap(n, false);	/* until the guest posts buffers */
-			return;
-		}
+	if (virtio_mmio_drain(&n->t, NET_RXQ) == VIRTIO_DRAIN_LATER) {
+		poll_tap(n, true);	/* buffers left, the tap is empty */
+		return;
+	}
+	/* No buffers (or no driver): a frame that came waits in rx_buf, and
+	 * the tap is not polled until the guest posts buffers. */
+	if (fetch_frame(n)) {
+		n->st.rx_stalls++;
+		poll_tap(n, false);
+		return;
 	}
 	poll_tap(n, true);
-}
-
-static void net_tx(void *dev, struct virtio_mmio *t, unsigned int q)
-{
-	struct virtio_net *n = dev;
-	struct virtq_chain c;
-	uint32_t epoch;
-	struct err e;
-
-	(void)t;
-	(void)q;
-	sync_features(n);
-	while (virtio_mmio_pop(&n->t, NET_TXQ, &c, &epoch, &e) == 1) {
-		uint64_t len = c.readable_len;
-
-		if (len < VIRTIO_NET_HDR_LEN || len > sizeof(n->tx_buf)) {
-			n->st.tx_dropped++;
-		} else {
-			ssize_t w;
-
-			/* Copied once. The tap checks an offload header; without
-			 * negotiated offloads the guest gets no say in it. */
-			virtq_read(n->t.mem, &c, 0, n->tx_buf, (size_t)len);
-			if (!(n->features & VIRTIO_BIT(VIRTIO_NET_F_CSUM)))
-				memset(n->tx_buf, 0, VIRTIO_NET_HDR_LEN);
-			w = write_eintr(n->tap_fd, n->tx_buf, (size_t)len);
-			if (w == (ssize_t)len) {
-				n->st.tx_packets++;
-				n->st.tx_bytes += len - VIRTIO_NET_HDR_LEN;
-			} else {
-				n->st.tx_dropped++;
-			}
-		}
-		virtio_mmio_push(&n->t, NET_TXQ, c.head, 0, epoch);
-	}
 }
 
 static void net_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 {
 	struct virtio_net *n = dev;
 
-	if (q == NET_TXQ)
-		virtio_mmio_drain(t, q, net_tx);
-	else
+	if (q == NET_TXQ) {
+		sync_features(n);
+		virtio_mmio_drain(t, q);
+	} else {
 		virtio_net_rx(n);	/* new receive buffers */
+	}
 }
 
 static void tap_ready(void *opaque, uint32_t events)
@@ -174,6 +184,7 @@ static const struct virtio_dev_ops net_ops = {
 	.queue_max = NET_QUEUE_SIZE,
 	.config_len = 6,
 	.config_read = net_config_read,
+	.serve = net_serve,
 	.notify = net_notify,
 };
 

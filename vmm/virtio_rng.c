@@ -9,7 +9,7 @@
 static uint32_t rng_request(struct virtio_rng *r, const struct virtq_chain *c)
 {
 	struct iovec iov[VIRTQ_MAX_CHAIN];
-	unsigned int n = virtq_iov(r->t.mem, c, true, 0, VIRTIO_RNG_MAX_REQ, iov);
+	unsigned int n = virtq_iov(c, true, 0, VIRTIO_RNG_MAX_REQ, iov);
 	uint32_t done = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -32,21 +32,20 @@ static uint32_t rng_request(struct virtio_rng *r, const struct virtq_chain *c)
 	return done;
 }
 
-static void rng_notify(void *dev, struct virtio_mmio *t, unsigned int q)
+/* Drained by the transport: notifications are suppressed while it runs. */
+static bool rng_serve(void *dev, unsigned int q, const struct virtq_chain *c,
+		      uint32_t *written)
 {
-	struct virtq_chain c;
-	uint32_t epoch;
-	struct err e;
-
-	while (virtio_mmio_pop(t, q, &c, &epoch, &e) == 1)
-		virtio_mmio_push(t, q, c.head, rng_request(dev, &c), epoch);
+	(void)q;
+	*written = rng_request(dev, c);
+	return true;
 }
 
 static const struct virtio_dev_ops rng_ops = {
 	.device_id = VIRTIO_ID_RNG,
 	.num_queues = 1,
 	.queue_max = 64,
-	.notify = rng_notify,
+	.serve = rng_serve,
 };
 
 int virtio_rng_init(struct virtio_rng *r, const struct guest_mem *mem, struct err *e)

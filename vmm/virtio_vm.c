@@ -115,8 +115,8 @@ static void kick_ready(void *opaque, uint32_t events)
 	struct virtio_kick *k = opaque;
 
 	(void)events;
-	if (eventfd_drain(k->h.fd) && k->t->ops->notify)
-		k->t->ops->notify(k->t->dev, k->t, k->q);
+	if (eventfd_drain(k->h.fd))
+		virtio_mmio_notify(k->t, k->q);
 }
 
 static int attach_slot(struct virtio_vm *v, struct virtio_slot *s, int vm_fd,

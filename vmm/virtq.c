@@ -40,9 +40,10 @@ int virtq_activate(struct virtq *q, const struct guest_mem *mem, struct err *e)
 	if (q->desc_gpa % 16 || q->avail_gpa % 2 || q->used_gpa % 4)
 		return FAIL(q, e, "misaligned rings (desc 0x%" PRIx64 ", avail 0x%" PRIx64 ", used 0x%" PRIx64 ")",
 			    q->desc_gpa, q->avail_gpa, q->used_gpa);
-	if (!guest_ptr(mem, q->desc_gpa, desc_bytes(q)) ||
-	    !guest_ptr(mem, q->avail_gpa, avail_bytes(q)) ||
-	    !guest_ptr(mem, q->used_gpa, used_bytes(q)))
+	q->desc = guest_ptr(mem, q->desc_gpa, desc_bytes(q));
+	q->avail = guest_ptr(mem, q->avail_gpa, avail_bytes(q));
+	q->used = guest_ptr(mem, q->used_gpa, used_bytes(q));
+	if (!q->desc || !q->avail || !q->used)
 		return FAIL(q, e, "rings outside guest RAM (desc 0x%" PRIx64 ", avail 0x%" PRIx64 ", used 0x%" PRIx64 ")",
 			    q->desc_gpa, q->avail_gpa, q->used_gpa);
 	q->ready = true;
@@ -74,6 +75,7 @@ static int add_buf(struct virtq *q, const struct guest_mem *mem, struct virtq_ch
 		   const struct vring_desc *d, struct err *e)
 {
 	bool w = d->flags & VRING_DESC_F_WRITE;
+	uint8_t *hva;
 
 	if (c->n >= VIRTQ_MAX_CHAIN)
 		return FAIL(q, e, "chain from head %u longer than %u buffers",
@@ -81,12 +83,14 @@ static int add_buf(struct virtq *q, const struct guest_mem *mem, struct virtq_ch
 	if (d->len == 0)
 		return FAIL(q, e, "zero-length buffer at 0x%" PRIx64 " in chain %u", (uint64_t)d->addr, c->head);
 	/* guest_ptr rejects overflow and ranges that leave a RAM region. */
-	if (!guest_ptr(mem, d->addr, d->len))
+	hva = guest_ptr(mem, d->addr, d->len);
+	if (!hva)
 		return FAIL(q, e, "buffer [0x%" PRIx64 ", +%u) is not guest RAM", (uint64_t)d->addr, d->len);
 	if (!w && c->n > c->n_readable)
 		return FAIL(q, e, "readable buffer after a writable one in chain %u (0x%" PRIx64 ")",
 			    c->head, (uint64_t)d->addr);
 	c->buf[c->n].gpa = d->addr;
+	c->buf[c->n].hva = hva;
 	c->buf[c->n].len = d->len;
 	c->buf[c->n].device_writes = w;
 	c->n++;
@@ -137,7 +141,7 @@ static int walk_indirect(struct virtq *q, const struct guest_mem *mem, struct vi
 int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *c,
 	      struct err *e)
 {
-	const uint8_t *avail, *table;
+	const uint8_t *avail = q->avail, *table = q->desc;
 	uint16_t idx, head, i;
 	unsigned int steps = 0;
 
@@ -146,9 +150,7 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 			err_set(e, "queue is broken");
 		return q->broken ? -1 : 0;
 	}
-	/* Checked at activation; the layout cannot change while ready. */
-	avail = guest_ptr(mem, q->avail_gpa, avail_bytes(q));
-	table = guest_ptr(mem, q->desc_gpa, desc_bytes(q));
+	/* Rings checked at activation; the layout cannot change while ready. */
 	idx = load16(avail + 2);
 	if ((uint16_t)(idx - q->last_avail) > q->size)
 		return FAIL(q, e, "avail index jumped by %u on a queue of %u",
@@ -185,67 +187,76 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 	}
 }
 
-int virtq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head,
-	       uint32_t written, struct err *e)
+void virtq_unpop(struct virtq *q)
 {
-	uint8_t *used;
+	q->last_avail--;
+}
+
+int virtq_add_used(struct virtq *q, uint16_t head, uint32_t written, struct err *e)
+{
 	uint32_t elem[2];
-	uint16_t idx;
 
 	if (!q->ready || q->broken)
 		return err_set(e, "push on a queue that is not ready");
 	if (head >= q->size)
 		return FAIL(q, e, "push of head %u >= queue size %u", head, q->size);
-	used = guest_ptr(mem, q->used_gpa, used_bytes(q));
 	elem[0] = htole32(head);
 	elem[1] = htole32(written);
-	memcpy(used + 4 + 8ULL * (q->used_idx % q->size), elem, sizeof(elem));
+	memcpy(q->used + 4 + 8ULL * (q->used_idx % q->size), elem, sizeof(elem));
 	q->used_idx++;
-	idx = htole16(q->used_idx);
-	/* The element must be visible before the index that publishes it. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	memcpy(used + 2, &idx, 2);
 	return 0;
 }
 
-static void set_used_flags(struct virtq *q, const struct guest_mem *mem, uint16_t flags)
+void virtq_publish_used(struct virtq *q)
 {
-	uint8_t *used;
+	uint16_t idx = htole16(q->used_idx);
 
 	if (!q->ready || q->broken)
 		return;
-	used = guest_ptr(mem, q->used_gpa, used_bytes(q));	/* checked at activation */
+	/* The elements must be visible before the index that publishes them. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(q->used + 2, &idx, 2);
+}
+
+int virtq_push(struct virtq *q, uint16_t head, uint32_t written, struct err *e)
+{
+	if (virtq_add_used(q, head, written, e))
+		return -1;
+	virtq_publish_used(q);
+	return 0;
+}
+
+static void set_used_flags(struct virtq *q, uint16_t flags)
+{
+	if (!q->ready || q->broken)
+		return;
 	flags = htole16(flags);
-	memcpy(used, &flags, 2);
+	memcpy(q->used, &flags, 2);
 }
 
-void virtq_notify_off(struct virtq *q, const struct guest_mem *mem)
+void virtq_notify_off(struct virtq *q)
 {
-	set_used_flags(q, mem, VRING_USED_F_NO_NOTIFY);
+	set_used_flags(q, VRING_USED_F_NO_NOTIFY);
 }
 
-bool virtq_notify_on(struct virtq *q, const struct guest_mem *mem)
+bool virtq_notify_on(struct virtq *q)
 {
-	const uint8_t *avail;
-
-	set_used_flags(q, mem, 0);
+	set_used_flags(q, 0);
 	if (!q->ready || q->broken)
 		return false;
 	/* The flag must be visible before we look at the index again. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	avail = guest_ptr(mem, q->avail_gpa, avail_bytes(q));
-	return load16(avail + 2) != q->last_avail;
+	return load16(q->avail + 2) != q->last_avail;
 }
 
-unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
-		       bool writable, uint64_t skip, uint64_t max, struct iovec *iov)
+unsigned int virtq_iov(const struct virtq_chain *c, bool writable, uint64_t skip,
+		       uint64_t max, struct iovec *iov)
 {
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < c->n && max; i++) {
 		const struct virtq_buf *b = &c->buf[i];
 		uint64_t len = b->len;
-		uint8_t *p;
 
 		if (b->device_writes != writable)
 			continue;
@@ -253,13 +264,10 @@ unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
 			skip -= len;
 			continue;
 		}
-		p = guest_ptr(mem, b->gpa, len);
-		if (!p)
-			break;	/* cannot happen: checked at pop */
 		len -= skip;
 		if (len > max)
 			len = max;
-		iov[n].iov_base = p + skip;
+		iov[n].iov_base = b->hva + skip;
 		iov[n].iov_len = (size_t)len;
 		n++;
 		max -= len;
@@ -268,11 +276,11 @@ unsigned int virtq_iov(const struct guest_mem *mem, const struct virtq_chain *c,
 	return n;
 }
 
-static size_t copy_chain(const struct guest_mem *mem, const struct virtq_chain *c,
-			 bool writable, uint64_t off, uint8_t *p, size_t len)
+static size_t copy_chain(const struct virtq_chain *c, bool writable, uint64_t off,
+			 uint8_t *p, size_t len)
 {
 	struct iovec iov[VIRTQ_MAX_CHAIN];
-	unsigned int n = virtq_iov(mem, c, writable, off, len, iov);
+	unsigned int n = virtq_iov(c, writable, off, len, iov);
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -285,14 +293,12 @@ static size_t copy_chain(const struct guest_mem *mem, const struct virtq_chain *
 	return done;
 }
 
-size_t virtq_read(const struct guest_mem *mem, const struct virtq_chain *c,
-		  uint64_t off, void *dst, size_t len)
+size_t virtq_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t len)
 {
-	return copy_chain(mem, c, false, off, dst, len);
+	return copy_chain(c, false, off, dst, len);
 }
 
-size_t virtq_write(const struct guest_mem *mem, const struct virtq_chain *c,
-		   uint64_t off, const void *src, size_t len)
+size_t virtq_write(const struct virtq_chain *c, uint64_t off, const void *src, size_t len)
 {
-	return copy_chain(mem, c, true, off, (uint8_t *)(uintptr_t)src, len);
+	return copy_chain(c, true, off, (uint8_t *)(uintptr_t)src, len);
 }

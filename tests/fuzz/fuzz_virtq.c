@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int j = 0; j < c.n; j++)
 			if (!guest_ptr(mem, c.buf[j].gpa, c.buf[j].len))
 				abort();
-		if (virtq_push(&q, mem, c.head, (uint32_t)c.writable_len, &e))
+		if (virtq_push(&q, c.head, (uint32_t)c.writable_len, &e))
 			break;
 	}
 	return 0;

@@ -293,24 +293,6 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 }
 END_TEST
 
-START_TEST(blk_reset_drops_inflight_completion)
-{
-	struct virtq_chain c;
-	uint32_t epoch;
-	struct err e;
-	struct seg s[2] = { { HDR_GPA, 16, 0 }, { STATUS_GPA, 1, 1 } };
-
-	put_hdr(VIRTIO_BLK_T_FLUSH, 0);
-	drv_add(bd, s, 2);
-	/* The device took the chain, then the driver reset the device. */
-	ck_assert_int_eq(virtio_mmio_pop(&blk.t, 0, &c, &epoch, &e), 1);
-	wr(&blk.t, VIRTIO_MMIO_STATUS, 0);
-	drv_start(bd, &blk.t, 1);
-	virtio_mmio_push(&blk.t, 0, c.head, 1, epoch);
-	ck_assert_uint_eq(used_idx(bd), 0);	/* not completed into the new rings */
-}
-END_TEST
-
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_blk");
@@ -324,7 +306,6 @@ static Suite *suite(void)
 	tcase_add_test(t, blk_get_id);
 	tcase_add_test(t, blk_read_only);
 	tcase_add_test(t, blk_hostile_chain_breaks_device_not_vmm);
-	tcase_add_test(t, blk_reset_drops_inflight_completion);
 	suite_add_tcase(s, t);
 	return s;
 }

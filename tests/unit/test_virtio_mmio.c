@@ -3,6 +3,7 @@
  * hostile driver makes out of place. */
 #include "test_main.h"
 
+#include <endian.h>
 #include <string.h>
 
 #include "guest_mem.h"
@@ -260,10 +261,165 @@ START_TEST(reset_clears_everything)
 }
 END_TEST
 
+/* ---- the drain: the transport pops, the device's serve op serves ---- */
+
+#define DESC_GPA	0x10000ULL	/* avail at +0x1000, used at +0x2000 */
+#define BUF_GPA		0x20000ULL	/* chain with head h: 16 bytes at + 0x100 * h */
+
+static struct {
+	unsigned int calls;
+	uint16_t heads[64];
+	uint16_t used_idx_seen[64];	/* used->idx in guest memory while serving */
+	uint16_t used_flags_seen[64];
+	unsigned int later_at;		/* this call (1-based) returns false; 0: never */
+	bool reset_at_first;		/* the driver resets the device mid-request */
+} sv;
+
+static uint16_t guest16(uint64_t gpa)
+{
+	uint16_t v;
+
+	ck_assert_int_eq(guest_read(&mem, gpa, &v, 2), 0);
+	return le16toh(v);
+}
+
+static bool serve(void *dev, unsigned int q, const struct virtq_chain *c, uint32_t *written)
+{
+	unsigned int i = sv.calls++;
+
+	(void)dev;
+	ck_assert_uint_eq(q, 0);
+	ck_assert_uint_lt(i, 64);
+	sv.heads[i] = c->head;
+	sv.used_idx_seen[i] = guest16(DESC_GPA + 0x2000 + 2);
+	sv.used_flags_seen[i] = guest16(DESC_GPA + 0x2000);
+	/* The buffer's host pointer was resolved at pop. */
+	ck_assert_ptr_eq(c->buf[0].hva, guest_ptr(&mem, BUF_GPA + 0x100ULL * c->head, 16));
+	if (sv.reset_at_first && i == 0)
+		wr(VIRTIO_MMIO_STATUS, 0);
+	if (sv.later_at == i + 1)
+		return false;
+	*written = 100 + c->head;
+	return true;
+}
+
+static const struct virtio_dev_ops drain_ops = {
+	.device_id = 4, .num_queues = 1, .queue_max = 64, .serve = serve,
+};
+
+static void drain_setup(void)
+{
+	struct guest_mem_opts o = { 0 };
+	struct err e;
+
+	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &o, &e), 0);
+	memset(&sv, 0, sizeof(sv));
+	ck_assert_int_eq(virtio_mmio_init(&t, &drain_ops, NULL, &mem), 0);
+	negotiate();
+	setup_queue(0, 64, DESC_GPA);
+	wr(VIRTIO_MMIO_STATUS, 15);
+}
+
+/* Offers @n one-buffer chains, heads @first.. in order. */
+static void offer_chains(uint16_t first, unsigned int n)
+{
+	uint16_t idx = guest16(DESC_GPA + 0x1000 + 2);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint16_t h = (uint16_t)(first + i);
+		uint64_t a = htole64(BUF_GPA + 0x100ULL * h);
+		uint32_t l = htole32(16);
+		uint16_t fl = htole16(VRING_DESC_F_WRITE), nx = 0, he = htole16(h);
+
+		guest_write(&mem, DESC_GPA + 16ULL * h, &a, 8);
+		guest_write(&mem, DESC_GPA + 16ULL * h + 8, &l, 4);
+		guest_write(&mem, DESC_GPA + 16ULL * h + 12, &fl, 2);
+		guest_write(&mem, DESC_GPA + 16ULL * h + 14, &nx, 2);
+		guest_write(&mem, DESC_GPA + 0x1000 + 4 + 2ULL * (idx % 64), &he, 2);
+		idx++;
+	}
+	idx = htole16(idx);
+	guest_write(&mem, DESC_GPA + 0x1000 + 2, &idx, 2);
+}
+
+START_TEST(drain_publishes_once_per_batch)
+{
+	offer_chains(0, 3);
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_EMPTY);
+	ck_assert_uint_eq(sv.calls, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		uint32_t elem[2];
+
+		ck_assert_uint_eq(sv.heads[i], i);
+		/* Nothing published while serving; notifications suppressed. */
+		ck_assert_uint_eq(sv.used_idx_seen[i], 0);
+		ck_assert_uint_eq(sv.used_flags_seen[i], VRING_USED_F_NO_NOTIFY);
+		guest_read(&mem, DESC_GPA + 0x2000 + 4 + 8ULL * i, elem, 8);
+		ck_assert_uint_eq(le32toh(elem[0]), i);
+		ck_assert_uint_eq(le32toh(elem[1]), 100 + i);
+	}
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 3);
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000), 0);	/* notifications back on */
+	ck_assert_uint_eq(t.interrupts, 1);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_VRING);
+}
+END_TEST
+
+START_TEST(drain_batch_limit)
+{
+	offer_chains(0, 40);
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_EMPTY);
+	ck_assert_uint_eq(sv.calls, 40);
+	ck_assert_uint_eq(sv.used_idx_seen[VIRTIO_DRAIN_BATCH - 1], 0);
+	ck_assert_uint_eq(sv.used_idx_seen[VIRTIO_DRAIN_BATCH], VIRTIO_DRAIN_BATCH);
+	ck_assert_uint_eq(sv.used_idx_seen[39], VIRTIO_DRAIN_BATCH);
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 40);
+}
+END_TEST
+
+START_TEST(drain_later_leaves_the_chain)
+{
+	offer_chains(0, 3);
+	sv.later_at = 2;
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_LATER);
+	ck_assert_uint_eq(sv.calls, 2);
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 1);	/* the first, completed */
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000), 0);
+	/* The next drain starts with the chain that was left. */
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_EMPTY);
+	ck_assert_uint_eq(sv.calls, 4);
+	ck_assert_uint_eq(sv.heads[2], 1);
+	ck_assert_uint_eq(sv.heads[3], 2);
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 3);
+}
+END_TEST
+
+START_TEST(reset_during_serve_drops_completions)
+{
+	offer_chains(0, 2);
+	sv.reset_at_first = true;
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_STOPPED);
+	ck_assert_uint_eq(sv.calls, 1);
+	/* Nothing was completed into the rings the driver gave up. */
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 0);
+	ck_assert_uint_eq(t.interrupts, 0);
+	ck_assert_int_eq(virtio_mmio_drain(&t, 0), VIRTIO_DRAIN_STOPPED);	/* not running */
+}
+END_TEST
+
+START_TEST(notify_without_op_drains)
+{
+	offer_chains(0, 2);
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);	/* no kick eventfd: served right here */
+	ck_assert_uint_eq(sv.calls, 2);
+	ck_assert_uint_eq(guest16(DESC_GPA + 0x2000 + 2), 2);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_mmio");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *dc;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, identity_and_init_sequence);
@@ -274,5 +430,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, selectors_widths_and_unknown_registers);
 	tcase_add_test(tc, reset_clears_everything);
 	suite_add_tcase(s, tc);
+	dc = tcase_create("drain");
+	tcase_add_checked_fixture(dc, drain_setup, teardown);
+	tcase_add_test(dc, drain_publishes_once_per_batch);
+	tcase_add_test(dc, drain_batch_limit);
+	tcase_add_test(dc, drain_later_leaves_the_chain);
+	tcase_add_test(dc, reset_during_serve_drops_completions);
+	tcase_add_test(dc, notify_without_op_drains);
+	suite_add_tcase(s, dc);
 	return s;
 }

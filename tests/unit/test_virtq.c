@@ -105,7 +105,7 @@ START_TEST(valid_chain_and_push)
 	ck_assert_uint_eq(c.writable_len, 32);
 	ck_assert(c.buf[1].device_writes);
 	ck_assert_int_eq(virtq_pop(&q, &mem, &c, &e), 0);
-	ck_assert_int_eq(virtq_push(&q, &mem, 3, 32, &e), 0);
+	ck_assert_int_eq(virtq_push(&q, 3, 32, &e), 0);
 	ck_assert_int_eq(guest_read(&mem, USED + 2, &used_idx, 2), 0);
 	ck_assert_int_eq(guest_read(&mem, USED + 4, elem, 8), 0);
 	ck_assert_uint_eq(used_idx, 1);
@@ -115,7 +115,7 @@ START_TEST(valid_chain_and_push)
 	for (unsigned int i = 0; i < 70000; i++) {
 		offer(3);
 		ck_assert_int_eq(virtq_pop(&q, &mem, &c, &e), 1);
-		ck_assert_int_eq(virtq_push(&q, &mem, c.head, 0, &e), 0);
+		ck_assert_int_eq(virtq_push(&q, c.head, 0, &e), 0);
 	}
 	ck_assert(!q.broken);
 }
@@ -346,9 +346,9 @@ END_TEST
 
 START_TEST(push_is_checked)
 {
-	ck_assert_int_eq(virtq_push(&q, &mem, 0, 0, &e), -1);	/* not ready */
+	ck_assert_int_eq(virtq_push(&q, 0, 0, &e), -1);	/* not ready */
 	activate();
-	ck_assert_int_eq(virtq_push(&q, &mem, 8, 0, &e), -1);
+	ck_assert_int_eq(virtq_push(&q, 8, 0, &e), -1);
 	ck_assert(q.broken);
 }
 END_TEST
