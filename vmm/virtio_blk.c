@@ -4,6 +4,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/fs.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -129,6 +130,67 @@ static bool blk_serve(void *dev, unsigned int q, const struct virtq_chain *c,
 	return true;
 }
 
+/* The I/O thread (or, in unit tests, a vCPU) saw a notification. */
+static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
+{
+	struct virtio_blk *b = dev;
+
+	if (!b->worker_started) {
+		virtio_mmio_drain(t, q);
+		return;
+	}
+	pthread_mutex_lock(&b->wlock);
+	b->kicked = true;
+	pthread_cond_signal(&b->wcond);
+	pthread_mutex_unlock(&b->wlock);
+}
+
+static void *blk_worker(void *arg)
+{
+	struct virtio_blk *b = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&b->wlock);
+		while (!b->kicked && !b->stopping)
+			pthread_cond_wait(&b->wcond, &b->wlock);
+		if (b->stopping) {
+			pthread_mutex_unlock(&b->wlock);
+			return NULL;
+		}
+		b->kicked = false;
+		pthread_mutex_unlock(&b->wlock);
+		virtio_mmio_drain(&b->t, 0);
+	}
+}
+
+int virtio_blk_start(struct virtio_blk *b, struct err *e)
+{
+	sigset_t all, old;
+	int rc;
+
+	/* Signals are for the signal and vCPU threads only. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&b->worker, NULL, blk_worker, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return err_errno(e, rc, "virtio-blk: cannot start the disk's thread");
+	b->worker_started = true;
+	return 0;
+}
+
+void virtio_blk_stop(struct virtio_blk *b)
+{
+	if (!b->worker_started)
+		return;
+	pthread_mutex_lock(&b->wlock);
+	b->stopping = true;
+	pthread_cond_signal(&b->wcond);
+	pthread_mutex_unlock(&b->wlock);
+	pthread_join(b->worker, NULL);
+	b->worker_started = false;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.features = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH),
@@ -137,6 +199,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_len = BLK_CONFIG_LEN,
 	.config_read = blk_config_read,
 	.serve = blk_serve,
+	.notify = blk_notify,
 };
 
 int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
@@ -148,6 +211,8 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
 	const char *base;
 
 	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->wlock, NULL);
+	pthread_cond_init(&b->wcond, NULL);
 	b->ro = ro;
 	b->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0)
@@ -198,6 +263,9 @@ fail:
 
 void virtio_blk_destroy(struct virtio_blk *b)
 {
+	virtio_blk_stop(b);
+	pthread_cond_destroy(&b->wcond);
+	pthread_mutex_destroy(&b->wlock);
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;

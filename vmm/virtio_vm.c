@@ -175,6 +175,10 @@ int virtio_vm_attach(struct virtio_vm *v, int vm_fd, struct bus *mmio, struct er
 
 int virtio_vm_start(struct virtio_vm *v, struct err *e)
 {
+	/* Each disk has its own thread, so a slow disk holds up only itself. */
+	for (unsigned int i = 0; i < v->nr_blk; i++)
+		if (virtio_blk_start(&v->blk[i], e))
+			return -1;
 	return v->io_ready ? iothread_start(&v->io, e) : 0;
 }
 
@@ -183,6 +187,9 @@ void virtio_vm_stop(struct virtio_vm *v)
 	if (v->io_ready)
 		iothread_destroy(&v->io);
 	v->io_ready = false;
+	/* After the I/O thread: nothing can wake a disk's thread any more. */
+	for (unsigned int i = 0; i < v->nr_blk; i++)
+		virtio_blk_stop(&v->blk[i]);
 }
 
 static struct report_device *report_dev(struct report *r, const struct virtio_vm *v,

@@ -5,6 +5,7 @@
 #include "test_main.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -293,6 +294,34 @@ START_TEST(blk_hostile_chain_breaks_device_not_vmm)
 }
 END_TEST
 
+START_TEST(blk_thread_serves_notify_never_waits)
+{
+	struct seg s[3] = { { HDR_GPA, 16, 0 }, { BUF_GPA, 512, 0 }, { STATUS_GPA, 1, 1 } };
+	struct err e;
+	uint16_t head;
+
+	ck_assert_int_eq(virtio_blk_start(&blk, &e), 0);
+	memset(guest_ptr(&mem, BUF_GPA, 512), 0x5a, 512);
+	put_hdr(VIRTIO_BLK_T_OUT, 3);
+	head = drv_add(bd, s, 3);
+	/* With the transport's lock held the disk cannot finish a request:
+	 * a notification must still return, having only woken its thread. */
+	pthread_mutex_lock(&blk.t.lock);
+	virtio_mmio_notify(&blk.t, 0);
+	pthread_mutex_unlock(&blk.t.lock);
+	for (int i = 0; i < 500 && used_idx(bd) == 0; i++)
+		usleep(10000);
+	ck_assert_uint_eq(drv_used(bd, head), 1);
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(blk.st.writes, 1);
+	virtio_blk_stop(&blk);
+	ck_assert(!blk.worker_started);
+	/* Stopped: the notifying thread serves again. */
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_FLUSH, 0, 0), 1);
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_blk");
@@ -306,6 +335,7 @@ static Suite *suite(void)
 	tcase_add_test(t, blk_get_id);
 	tcase_add_test(t, blk_read_only);
 	tcase_add_test(t, blk_hostile_chain_breaks_device_not_vmm);
+	tcase_add_test(t, blk_thread_serves_notify_never_waits);
 	suite_add_tcase(s, t);
 	return s;
 }
