@@ -250,8 +250,8 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, bool ro,
 	b->ops = blk_ops;
 	if (ro)
 		b->ops.features |= VIRTIO_BIT(VIRTIO_BLK_F_RO);
-	if (virtio_mmio_init(&b->t, &b->ops, b, mem)) {
-		err_set(e, "--disk %s: virtio-mmio transport", path);
+	if (virtio_mmio_init(&b->t, &b->ops, b, mem, e)) {
+		err_prepend(e, "--disk %s: ", path);
 		goto fail;
 	}
 	return 0;

@@ -12,11 +12,14 @@
 #define VENDOR_TPT	0x00545054	/* "TPT" */
 
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
-		     const struct guest_mem *mem)
+		     const struct guest_mem *mem, struct err *e)
 {
 	if (ops->num_queues > VIRTIO_MMIO_MAX_QUEUES || ops->queue_max > VIRTQ_MAX_SIZE ||
 	    ops->config_len > VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG)
-		return -1;
+		return err_set(e, "virtio-mmio: device %u asks for %u queues of %u, %u config bytes (at most %u of %u, %u)",
+			       ops->device_id, ops->num_queues, ops->queue_max, ops->config_len,
+			       VIRTIO_MMIO_MAX_QUEUES, VIRTQ_MAX_SIZE,
+			       (unsigned int)(VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG));
 	memset(t, 0, sizeof(*t));
 	pthread_mutex_init(&t->lock, NULL);
 	t->ops = ops;

@@ -87,8 +87,9 @@ struct virtio_mmio {
 	FILE *log;			/* first NEEDS_RESET printed here; NULL: quiet */
 };
 
+/* 0, or -1 if @ops asks for more than the transport has (a VMM bug). */
 int virtio_mmio_init(struct virtio_mmio *t, const struct virtio_dev_ops *ops, void *dev,
-		     const struct guest_mem *mem);
+		     const struct guest_mem *mem, struct err *e);
 void virtio_mmio_destroy(struct virtio_mmio *t);
 /* MMIO accesses at offset @off of the device's window, @size 1, 2, 4 or 8. */
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t off, void *data, unsigned int size);

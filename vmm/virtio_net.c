@@ -230,9 +230,7 @@ int virtio_net_init(struct virtio_net *n, int tap_fd, const uint8_t mac[6],
 	n->tap_h.fn = tap_ready;
 	n->tap_h.opaque = n;
 	n->tap_h.fd = tap_fd;
-	if (virtio_mmio_init(&n->t, &net_ops, n, mem))
-		return err_set(e, "virtio-net: transport");
-	return 0;
+	return virtio_mmio_init(&n->t, &net_ops, n, mem, e);
 }
 
 int virtio_net_attach(struct virtio_net *n, struct iothread *io, struct err *e)

@@ -51,9 +51,7 @@ static const struct virtio_dev_ops rng_ops = {
 int virtio_rng_init(struct virtio_rng *r, const struct guest_mem *mem, struct err *e)
 {
 	memset(r, 0, sizeof(*r));
-	if (virtio_mmio_init(&r->t, &rng_ops, r, mem))
-		return err_set(e, "virtio-rng: transport");
-	return 0;
+	return virtio_mmio_init(&r->t, &rng_ops, r, mem, e);
 }
 
 void virtio_rng_destroy(struct virtio_rng *r)

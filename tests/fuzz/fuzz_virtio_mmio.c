@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = size / 2;
 	memset(guest_ptr(mem, 0x10000, 0x10000), 0, 0x10000);
 	memcpy(guest_ptr(mem, 0x10000, 0x10000), data, n < 0x10000 ? n : 0x10000);
-	if (virtio_mmio_init(&t, &ops, NULL, mem))
+	if (virtio_mmio_init(&t, &ops, NULL, mem, NULL))
 		abort();
 	for (size_t i = n; i + 6 <= size; i += 6) {
 		uint8_t op = data[i];

@@ -55,7 +55,7 @@ static void setup(void)
 	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &o, &e), 0);
 	memset(&f, 0, sizeof(f));
 	memcpy(f.config, "CONFIG!!", 8);
-	ck_assert_int_eq(virtio_mmio_init(&t, &ops, &f, &mem), 0);
+	ck_assert_int_eq(virtio_mmio_init(&t, &ops, &f, &mem, &e), 0);
 }
 
 static void teardown(void)
@@ -240,6 +240,21 @@ START_TEST(selectors_widths_and_unknown_registers)
 }
 END_TEST
 
+START_TEST(init_refuses_what_the_transport_lacks)
+{
+	struct virtio_dev_ops big = ops;
+	struct virtio_mmio t2;
+	struct err e;
+
+	big.num_queues = VIRTIO_MMIO_MAX_QUEUES + 1;
+	ck_assert_int_eq(virtio_mmio_init(&t2, &big, NULL, &mem, &e), -1);
+	ck_assert_str_eq(e.msg, "virtio-mmio: device 4 asks for 9 queues of 8, 8 config bytes (at most 8 of 256, 256)");
+	big = ops;
+	big.config_len = VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG + 1;
+	ck_assert_int_eq(virtio_mmio_init(&t2, &big, NULL, &mem, &e), -1);
+}
+END_TEST
+
 START_TEST(reset_clears_everything)
 {
 	negotiate();
@@ -314,7 +329,7 @@ static void drain_setup(void)
 
 	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &o, &e), 0);
 	memset(&sv, 0, sizeof(sv));
-	ck_assert_int_eq(virtio_mmio_init(&t, &drain_ops, NULL, &mem), 0);
+	ck_assert_int_eq(virtio_mmio_init(&t, &drain_ops, NULL, &mem, &e), 0);
 	negotiate();
 	setup_queue(0, 64, DESC_GPA);
 	wr(VIRTIO_MMIO_STATUS, 15);
@@ -429,6 +444,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_queue_setup_needs_reset);
 	tcase_add_test(tc, selectors_widths_and_unknown_registers);
 	tcase_add_test(tc, reset_clears_everything);
+	tcase_add_test(tc, init_refuses_what_the_transport_lacks);
 	suite_add_tcase(s, tc);
 	dc = tcase_create("drain");
 	tcase_add_checked_fixture(dc, drain_setup, teardown);
