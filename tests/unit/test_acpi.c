@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* acpi.c: RSDP, XSDT, FADT, DSDT, FACS and MADT, checksums, every CPU listed. */
 #include "test_main.h"
+#include "guest_tables.h"
 
 #include <string.h>
 
@@ -8,34 +9,6 @@
 #include "guest_mem.h"
 #include "layout.h"
 #include "mptable.h"
-
-static struct guest_mem mem;
-
-static void setup(void)
-{
-	struct guest_mem_opts o = { 0 };
-	struct err e;
-
-	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &o, &e), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-}
-
-static uint8_t *table_at(uint64_t gpa, const char *sig)
-{
-	uint8_t *h = guest_ptr(&mem, gpa, 36);
-	uint32_t len;
-
-	ck_assert_ptr_nonnull(h);
-	ck_assert_mem_eq(h, sig, 4);
-	memcpy(&len, h + 4, 4);
-	ck_assert_ptr_nonnull(guest_ptr(&mem, gpa, len));
-	ck_assert_uint_eq(acpi_sum(h, len), 0);
-	return h;
-}
 
 START_TEST(acpi_tables_valid)
 {

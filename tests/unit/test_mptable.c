@@ -1,27 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* mptable.c: the MP table's structure and checksums, every CPU listed. */
 #include "test_main.h"
+#include "guest_tables.h"
 
 #include <string.h>
 
 #include "guest_mem.h"
 #include "layout.h"
 #include "mptable.h"
-
-static struct guest_mem mem;
-
-static void setup(void)
-{
-	struct guest_mem_opts o = { 0 };
-	struct err e;
-
-	ck_assert_int_eq(guest_mem_alloc(&mem, 64ULL << 20, &o, &e), 0);
-}
-
-static void teardown(void)
-{
-	guest_mem_free(&mem);
-}
 
 static void check_mptable(unsigned int ncpus)
 {
