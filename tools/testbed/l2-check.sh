@@ -97,7 +97,7 @@ while IFS= read -r line; do
 	last_cs=$now
 	[ -z "${L2_RELAY:-}" ] || printf 'L2| %d %s\n' $((now / 100)) "$line"
 	case $line in
-	L2-UP*) up_cs=$(( $(now_cs) - t0 )) ;;
+	L2-UP*) up_cs=$((now - t0)) ;;
 	L2-DONE*) hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null) ;;
 	esac
 done <"$fifo"
