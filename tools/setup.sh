@@ -6,7 +6,7 @@ PKGS="build-essential cmake pkg-config check qemu-system-x86 busybox-static
 cpio xz-utils gzip ca-certificates flex bison bc libelf-dev libssl-dev dwarves
 kmod binutils rsync clang libclang-rt-14-dev gnuplot-nox e2fsprogs dropbear-bin socat
 bochs bochsbios vgabios isolinux syslinux-common xorriso jq
-debootstrap dpkg-dev openssh-client"
+debootstrap dpkg-dev debhelper openssh-client"
 missing=
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
