@@ -51,17 +51,20 @@ if [ $stale = 1 ] || [ "$tree/.tpt-stamp" -nt "$out/.config" ]; then
 	"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" $frags >/dev/null
 	make -s -C "$tree" O="$out" olddefconfig >&2
 	# olddefconfig silently drops options whose dependencies are off.
+	# What the fragments ask for, a later fragment overriding an earlier one.
+	# shellcheck disable=SC2086 # fragment paths have no spaces
+	awk '/^CONFIG_[A-Z0-9_]+=/ { o = $0; sub(/=.*/, "", o); w[o] = $0; k[++n] = o }
+	     /^# CONFIG_[A-Z0-9_]+ is not set/ { w[$2] = $0; k[++n] = $2 }
+	     END { for (i = 1; i <= n; i++) if (!seen[k[i]]++) print w[k[i]] }' $frags > "$out/.tpt-want"
 	bad=0
-	for frag in $frags; do
-		grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while IFS= read -r want; do
-			grep -qxF "$want" "$out/.config" || { echo "guest kernel: config lost $want" >&2; exit 1; }
-		done || bad=1
-		grep -E '^# CONFIG_.* is not set' "$frag" | while IFS= read -r want; do
-			opt=$(echo "$want" | sed 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1/')
-			grep -q "^$opt=" "$out/.config" && { echo "guest kernel: config has $opt set" >&2; exit 1; }
-			true
-		done || bad=1
-	done
+	grep -E '^CONFIG_[A-Z0-9_]+=' "$out/.tpt-want" | while IFS= read -r want; do
+		grep -qxF "$want" "$out/.config" || { echo "guest kernel: config lost $want" >&2; exit 1; }
+	done || bad=1
+	grep -E '^# CONFIG_.* is not set' "$out/.tpt-want" | while IFS= read -r want; do
+		opt=$(echo "$want" | sed 's/^# \(CONFIG_[A-Z0-9_]*\) is not set/\1/')
+		grep -q "^$opt=" "$out/.config" && { echo "guest kernel: config has $opt set" >&2; exit 1; }
+		true
+	done || bad=1
 	[ $bad = 0 ] || { rm -f "$out/.config"; die "guest kernel config is not what $frags ask for"; }
 fi
 make -s -C "$tree" O="$out" -j"$(nproc)" bzImage >&2
