@@ -124,7 +124,7 @@ boot_qemu stock -m "$L2_MEM" -smp 2 -kernel /testbed/stock/vmlinuz -initrd /test
 	-drive file=/dev/vda,if=virtio,format=raw \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,romfile=
 if wait_ssh stock; then
-	out=$(ssh_l2 'uname -r; tpt-check; echo "rc=$?"; systemctl is-active multi-user.target' 2>/dev/null | tr -d '\r' | tr '\n' ' ')
+	out=$(ssh_l2 'uname -r; tpt-check; echo "rc=$?"; sudo systemctl is-active multi-user.target' 2>/dev/null | tr -d '\r' | tr '\n' ' ')
 	echo "DISTRO-STOCK $out"
 	finish stock
 else
