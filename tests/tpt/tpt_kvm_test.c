@@ -27,9 +27,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/kvm.h>
 
 #include "tpt_abi.h"
@@ -532,6 +536,207 @@ static void build_tpt_tables(struct tvm *t)
 	}
 }
 
+/* VmLck of this process in kB (its mm's locked_vm), -1 if unreadable. */
+static long vm_locked_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* RAX of KVM_HC_TPT_INIT for the whole map, from long mode. */
+static uint64_t tvm_init64(struct tvm *t, int kvm)
+{
+	tvm_set_cpuid(t, kvm);
+	tvm_long_mode(t);
+	return tvm_hypercall64(t, HC_TPT_INIT, MAP_GPA, GUEST_FRAMES * 8);
+}
+
+/* Drops CAP_IPC_LOCK from this process's effective set. */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/*
+ * The pins of INIT are charged to the VMM's locked_vm like VFIO's
+ * (VmLck), given back with the VM, and refused beyond RLIMIT_MEMLOCK for
+ * a VMM without CAP_IPC_LOCK: pinning nothing. The limit part runs in a
+ * child, which drops the capability and sends its results back.
+ */
+static void pin_limit_child(int kvm, int out)
+{
+	struct result c = { 0, 0 };
+	struct rlimit lim = { GUEST_MEM / 2, RLIM_INFINITY };
+	struct tvm t;
+	long base = pins_held(), lck;
+	uint64_t got;
+
+	if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &lim)) {
+		perror("drop CAP_IPC_LOCK / RLIMIT_MEMLOCK");
+		_exit(2);
+	}
+	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	lck = vm_locked_kb();
+	got = tvm_init64(&t, kvm);
+	check(&c, got == (uint64_t)-7 && pins_held() == base && vm_locked_kb() == lck,
+	      "without CAP_IPC_LOCK, INIT beyond RLIMIT_MEMLOCK returns -KVM_E2BIG and pins nothing",
+	      (long)got);
+	tvm_destroy(&t);
+	lim.rlim_cur = 2 * GUEST_MEM;
+	if (setrlimit(RLIMIT_MEMLOCK, &lim)) {
+		perror("RLIMIT_MEMLOCK");
+		_exit(2);
+	}
+	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	got = tvm_init64(&t, kvm);
+	check(&c, got == GUEST_FRAMES && pins_held() - base == GUEST_FRAMES,
+	      "...and within the limit INIT pins the guest", (long)got);
+	tvm_destroy(&t);
+	if (write(out, &c, sizeof(c)) != sizeof(c))
+		_exit(2);
+	_exit(0);
+}
+
+static void test_pin_accounting(struct result *r, int kvm)
+{
+	struct result c = { 0, 0 };
+	long lck0 = vm_locked_kb(), lck;
+	int fds[2], st = -1;
+	struct tvm t;
+	uint64_t got;
+	pid_t pid;
+
+	tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+	got = tvm_init64(&t, kvm);
+	lck = vm_locked_kb();
+	check(r, got == GUEST_FRAMES && lck0 >= 0 && lck - lck0 == GUEST_MEM / 1024,
+	      "INIT charges every pinned page to the VMM's locked_vm (VmLck)", lck - lck0);
+	tvm_destroy(&t);
+	check(r, vm_locked_kb() == lck0, "...and destroying the VM gives the charge back",
+	      vm_locked_kb() - lck0);
+
+	if (pipe(fds)) {
+		perror("pipe");
+		exit(2);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		pin_limit_child(kvm, fds[1]);
+	}
+	close(fds[1]);
+	if (pid < 0 || read(fds[0], &c, sizeof(c)) != sizeof(c))
+		c.fail++;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	r->pass += c.pass;
+	r->fail += c.fail;
+	check(r, st == 0, "the RLIMIT_MEMLOCK child ran to its end", st);
+}
+
+/*
+ * INIT racing with the VMM's memslot changes: a thread adds and deletes a
+ * one-page slot at 4 GiB while the vCPU pins guest RAM. Whatever wins, the
+ * frames INIT reports and pins must be those of the memslots as they are
+ * afterwards, and every later change is refused.
+ */
+struct slot_flipper {
+	int vm;
+	volatile int stop;
+	int present, ops, busy;
+	void *page;
+};
+
+static void *slot_flip(void *arg)
+{
+	struct slot_flipper *f = arg;
+	struct kvm_userspace_memory_region m = {
+		.slot = 2, .guest_phys_addr = 1ULL << 32,
+		.userspace_addr = (uint64_t)(uintptr_t)f->page,
+	};
+
+	while (!f->stop) {
+		m.memory_size = f->present ? 0 : 4096;
+		if (ioctl(f->vm, KVM_SET_USER_MEMORY_REGION, &m)) {
+			f->busy = errno == EBUSY;
+			break;
+		}
+		f->present = !f->present;
+		f->ops++;
+	}
+	return NULL;
+}
+
+static void test_init_race(struct result *r, int kvm)
+{
+	const int rounds = 12;
+	int ok = 0, raced = 0, refused = 0;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (page == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	for (int i = 0; i < rounds; i++) {
+		struct slot_flipper f = { .page = page };
+		long base = pins_held(), want;
+		struct tvm t;
+		pthread_t th;
+		uint64_t got;
+
+		tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+		tvm_set_cpuid(&t, kvm);
+		tvm_long_mode(&t);
+		f.vm = t.vm;
+		pthread_create(&th, NULL, slot_flip, &f);
+		while (__atomic_load_n(&f.ops, __ATOMIC_SEQ_CST) < i)
+			usleep(100);
+		got = tvm_hypercall64(&t, HC_TPT_INIT, MAP_GPA, GUEST_FRAMES * 8);
+		f.stop = 1;
+		pthread_join(th, NULL);
+		raced += f.busy;
+		want = f.present ? (long)((1ULL << 32) / 4096 + 1) : (long)GUEST_FRAMES;
+		if ((long)got == want && pins_held() - base == GUEST_FRAMES + f.present)
+			ok++;
+		else
+			printf("INIT race round %d: INIT returned %ld, slot %s after %d changes, %ld pins\n",
+			       i, (long)got, f.present ? "present" : "absent", f.ops, pins_held() - base);
+		{
+			struct kvm_userspace_memory_region m = {
+				.slot = 2, .guest_phys_addr = 1ULL << 32,
+				.memory_size = f.present ? 0 : 4096,
+				.userspace_addr = (uint64_t)(uintptr_t)page,
+			};
+
+			refused += ioctl(t.vm, KVM_SET_USER_MEMORY_REGION, &m) && errno == EBUSY;
+		}
+		tvm_destroy(&t);
+	}
+	munmap(page, 4096);
+	printf("TPT-RACE INIT against memslot changes: %d of %d rounds ended by EBUSY in the changing thread\n",
+	       raced, rounds);
+	check(r, ok == rounds,
+	      "INIT racing memslot adds/deletes: it reports and pins exactly the memslots that stay", ok);
+	check(r, refused == rounds, "...and every memslot change after it is refused with EBUSY", refused);
+}
+
 static void test_enter(struct result *r, int kvm)
 {
 	static const uint8_t code[] = {
@@ -791,6 +996,73 @@ static void test_sregs_in_tpt(struct result *r, int kvm)
  * of verify mode: enter+exit round trips on the same 16 MiB table in both
  * modes (under emulation: report the ratio, not the times).
  */
+/*
+ * A vCPU in a long ownership walk must hold up neither the VMM's memslot
+ * ioctls nor the rest of the VM: while one thread runs ENTERs on the
+ * self-referencing root of @v (each walk runs to its budget), the main
+ * thread times memslot adds (refused with EBUSY after INIT, in the step
+ * that once waited for the walk's lock). Their median must be far below
+ * one walk: with the walk holding the VM-wide lock it is about half a walk.
+ */
+struct walker {
+	struct tvm *t;
+	int rounds;
+	volatile int done;
+	int refused;
+};
+
+static void *walk_loop(void *arg)
+{
+	struct walker *w = arg;
+
+	for (int i = 0; i < w->rounds; i++)
+		w->refused += tvm_enter_only(w->t, TPT_ROOT_GPA) == (uint64_t)-7;
+	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_walk_unlocked(struct result *r, struct tvm *v)
+{
+	struct kvm_userspace_memory_region extra = {
+		.slot = 3, .guest_phys_addr = 1ULL << 32, .memory_size = 4096,
+		.userspace_addr = (uint64_t)(uintptr_t)v->mem,
+	};
+	struct walker w = { .t = v };
+	double one, lat[4096], t0;
+	int n = 0, busy = 0;
+	pthread_t th;
+
+	t0 = now_us();
+	tvm_enter_only(v, TPT_ROOT_GPA);
+	one = now_us() - t0;
+	/* About a second of walks, at least 4. */
+	w.rounds = one > 250000 ? 4 : (int)(1e6 / one) + 4;
+	pthread_create(&th, NULL, walk_loop, &w);
+	while (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST) && n < 4096) {
+		t0 = now_us();
+		busy += ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &extra) && errno == EBUSY;
+		lat[n++] = now_us() - t0;
+		usleep(1000);
+	}
+	pthread_join(th, NULL);
+	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
+	printf("TPT-COST memslot ioctl during %d walks of %.0f us: %d calls, median %.0f us, max %.0f us (emulated)\n",
+	       w.rounds, one, n, n ? lat[n / 2] : 0, n ? lat[n - 1] : 0);
+	check(r, w.refused == w.rounds && n >= 8 && busy == n,
+	      "memslot ioctls during a vCPU's long walks: each refused with EBUSY, the walks still refused",
+	      n);
+	check(r, n >= 8 && lat[n / 2] < one / 8,
+	      "...without waiting for the walk (median ioctl time under 1/8 of one walk)",
+	      n ? (long)lat[n / 2] : -1);
+}
+
 static void test_modes(struct result *r, int kvm)
 {
 	const uint64_t bad = (0xfffffffULL << 12) | PTE_P_RW;
@@ -846,6 +1118,7 @@ static void test_modes(struct result *r, int kvm)
 		printf("TPT-COST self-referencing root: walk work %ld (tables + leaf frames), bound %ld\n",
 		       work, bound);
 	}
+	test_walk_unlocked(r, &v);
 	tvm_destroy(&t);
 	tvm_destroy(&v);
 }
@@ -2024,6 +2297,8 @@ int main(int argc, char **argv)
 	close(b);
 	close(a);
 	test_init(&r, kvm);
+	test_pin_accounting(&r, kvm);
+	test_init_race(&r, kvm);
 	test_enter(&r, kvm);
 	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
