@@ -15,7 +15,7 @@ cat > "$work/run.sh" <<RUN
 #!/bin/sh
 ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=4 /testbed/tpt_soak /testbed/guests $cycles >/tmp/soak.out 2>&1
 rc=\$?
-grep -E '^(PASS|FAIL|SKIP) soak' /tmp/soak.out
+grep -E '^((PASS|FAIL|SKIP) soak|SOAK-MEM)' /tmp/soak.out
 grep -E 'Sanitizer|leak' /tmp/soak.out | head -20
 echo "SOAK-EXIT \$rc"
 [ \$rc = 0 ]
@@ -25,7 +25,7 @@ RUN
 	$("$tb/bin-files.sh" "$build/tests/soak/tpt_soak" | sed "s|=$build/tests/soak/tpt_soak\$|=/testbed/tpt_soak|")
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1500 || status=1
-tr -d '\r' < "$work/l1.log" | grep -E '^(PASS|FAIL|SKIP|SOAK-EXIT|.*Sanitizer)' | tee "$work/results.txt"
+tr -d '\r' < "$work/l1.log" | grep -E '^(PASS|FAIL|SKIP|SOAK-EXIT|SOAK-MEM|.*Sanitizer)' | tee "$work/results.txt"
 grep -q "^PASS soak: $cycles cycles" "$work/results.txt" || status=1
 grep -q '^SOAK-EXIT 0' "$work/results.txt" || status=1
 exit $status
