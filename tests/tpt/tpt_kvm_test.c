@@ -15,6 +15,10 @@
  *   VMM; a VMM page outside guest RAM must stay untouched.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
+ *
+ *   tpt_kvm_test [DEVICE]             every check (DEVICE: /dev/kvm)
+ *   tpt_kvm_test --walk-cost MIB...   time one verify-mode ENTER on the
+ *                                     worst roots of a MIB MiB guest
  */
 #include <errno.h>
 #include <pthread.h>
@@ -141,9 +145,10 @@ struct tvm {
 	struct kvm_run *run;
 	size_t run_size;
 	uint8_t *mem;
+	size_t size;
 };
 
-static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
+static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
 {
 	struct kvm_userspace_memory_region r;
 	struct kvm_sregs sregs;
@@ -153,14 +158,15 @@ static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
 		perror("enable TPT");
 		exit(2);
 	}
-	t->mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE,
+	t->size = size;
+	t->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t->mem == MAP_FAILED) {
 		perror("mmap guest memory");
 		exit(2);
 	}
 	memset(&r, 0, sizeof(r));
-	r.memory_size = GUEST_MEM;
+	r.memory_size = size;
 	r.userspace_addr = (uint64_t)(uintptr_t)t->mem;
 	if (ioctl(t->vm, KVM_SET_USER_MEMORY_REGION, &r)) {
 		perror("KVM_SET_USER_MEMORY_REGION");
@@ -185,12 +191,17 @@ static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
 	}
 }
 
+static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
+{
+	tvm_create_sized(t, kvm, tpt_mode, GUEST_MEM);
+}
+
 static void tvm_destroy(struct tvm *t)
 {
 	munmap(t->run, t->run_size);
 	close(t->vcpu);
 	close(t->vm);
-	munmap(t->mem, GUEST_MEM);
+	munmap(t->mem, t->size);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -996,6 +1007,70 @@ static void test_sregs_in_tpt(struct result *r, int kvm)
  * of verify mode: enter+exit round trips on the same 16 MiB table in both
  * modes (under emulation: report the ratio, not the times).
  */
+/*
+ * Host memory changed under the pinned map (host patch 0013). After
+ * MADV_DONTNEED on a page of guest RAM the VMM maps a new page there
+ * while the pin keeps the old one: a guest would read one version through
+ * its 1-D tables and another through the 2-D view. KVM must take every
+ * vCPU out of TPT at the change and refuse TPT from then on. A notifier
+ * that changed no page (mprotect there and back) costs a recheck only.
+ */
+static void test_stale(struct result *r, int kvm)
+{
+	static const uint8_t enter_stay[] = {
+		0xb8, 0x52, 0x54, 0, 0,		/* mov $HC_TPT_ENTER, %eax */
+		0xbb, 0, 0, 1, 0,		/* mov $TPT_ROOT_GPA, %ebx */
+		0x0f, 0x01, 0xd9,		/* vmmcall */
+		0xf4,				/* hlt: in TPT */
+		0xf4,				/* hlt: after the change */
+	};
+	const uint64_t gfn = 0x123;
+	long rc0, fx0;
+	struct kvm_regs regs;
+	uint8_t *page;
+	uint64_t got;
+	struct tvm v;
+
+	tvm_ready(&v, kvm, KVM_TPT_MODE_VERIFY);
+	page = v.mem + gfn * 4096;
+	got = tvm_enter_only(&v, TPT_ROOT_GPA);
+	check(r, got == 0 && vm_stat(v.vm, "tpt_broken") == 0,
+	      "host change: ENTER works while guest RAM is as pinned", (long)got);
+	rc0 = vm_stat(v.vm, "tpt_rechecked");
+	if (mprotect(page, 4096, PROT_READ) || mprotect(page, 4096, PROT_READ | PROT_WRITE)) {
+		perror("mprotect");
+		exit(2);
+	}
+	got = tvm_enter_only(&v, TPT_ROOT_GPA);
+	check(r, got == 0 && vm_stat(v.vm, "tpt_rechecked") > rc0 && vm_stat(v.vm, "tpt_broken") == 0,
+	      "...an MMU notifier that changed no page (mprotect there and back): rechecked, ENTER works",
+	      vm_stat(v.vm, "tpt_rechecked") - rc0);
+
+	memset(page, 0xa5, 4096);
+	got = (uint64_t)tvm_run64(&v, enter_stay, sizeof(enter_stay), &regs);
+	check(r, got == 0 && regs.rax == 0 && vm_stat(v.vcpu, "tpt_active") == 1,
+	      "...a vCPU halted in TPT", vm_stat(v.vcpu, "tpt_active"));
+	fx0 = vm_stat(v.vcpu, "tpt_forced_exits");
+	if (madvise(page, 4096, MADV_DONTNEED)) {
+		perror("madvise");
+		exit(2);
+	}
+	page[0] = 0x11;		/* the VMM's new page */
+	got = ioctl(v.vcpu, KVM_RUN, 0) || v.run->exit_reason != KVM_EXIT_HLT;
+	check(r, !got && vm_stat(v.vcpu, "tpt_active") == 0 &&
+	      vm_stat(v.vcpu, "tpt_forced_exits") == fx0 + 1,
+	      "MADV_DONTNEED on guest RAM takes the vCPU out of TPT before it runs again",
+	      vm_stat(v.vcpu, "tpt_active"));
+	check(r, host_pfn(page) != map_entry(&v, gfn),
+	      "...the VMM's page there is no longer the pinned frame the guest's map names", 0);
+	got = tvm_enter_only(&v, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-14 && vm_stat(v.vm, "tpt_broken") == 1,
+	      "...and ENTER is refused from then on (-KVM_EFAULT, tpt_broken 1)", (long)got);
+	got = tvm_hypercall64(&v, HC_TPT_ARM, PML4_GPA, TPT_ROOT_GPA);
+	check(r, got == (uint64_t)-14, "...and so is ARM", (long)got);
+	tvm_destroy(&v);
+}
+
 /*
  * A vCPU in a long ownership walk must hold up neither the VMM's memslot
  * ioctls nor the rest of the VM: while one thread runs ENTERs on the
@@ -2239,6 +2314,65 @@ static void test_smm(struct result *r, int kvm)
 	hvm_destroy(&hv);
 }
 
+/*
+ * --walk-cost MIB...: the time of one verify-mode ENTER on the two worst
+ * roots a guest of MIB MiB can build (issue 14, property 6), printed as
+ * TPT-COST lines. "self": the root's 512 entries all point back at it, so
+ * the walk runs out of leaf-frame budget. "empty": root -> one level-3
+ * table -> one level-2 table -> one level-1 table with nothing present,
+ * every entry of the upper three pointing at the next: the walk runs out
+ * of table budget (one table page per guest frame) reading 512 entries
+ * per page, with no leaf at all.
+ */
+static int walk_cost(int kvm, unsigned long mib)
+{
+	const uint64_t l3 = TPT_ROOT_GPA + 0x1000, l2 = TPT_ROOT_GPA + 0x2000;
+	const uint64_t l1 = TPT_ROOT_GPA + 0x3000;
+	struct tvm t;
+	uint64_t got, e;
+	double t0, us;
+	long w0;
+
+	tvm_create_sized(&t, kvm, KVM_TPT_MODE_VERIFY, (size_t)mib << 20);
+	tvm_set_cpuid(&t, kvm);
+	tvm_long_mode(&t);
+	t0 = now_us();
+	got = tvm_hypercall64(&t, HC_TPT_INIT, MAP_GPA, GUEST_FRAMES * 8);
+	if (got != (uint64_t)mib * 256) {
+		printf("FAIL walk-cost %lu MiB: INIT returned %ld\n", mib, (long)got);
+		return 1;
+	}
+	printf("TPT-COST %lu MiB guest: INIT pinned %lu frames in %.0f us (emulated)\n",
+	       mib, mib * 256, now_us() - t0);
+	for (int shape = 0; shape < 2; shape++) {
+		memset(t.mem + TPT_ROOT_GPA, 0, 4 * 4096);
+		for (int i = 0; i < 512; i++) {
+			if (shape == 0) {
+				e = map_entry(&t, TPT_ROOT_GPA >> 12) << 12 | PTE_P_RW;
+				memcpy(t.mem + TPT_ROOT_GPA + 8 * i, &e, 8);
+				continue;
+			}
+			e = map_entry(&t, l3 >> 12) << 12 | PTE_P_RW;
+			memcpy(t.mem + TPT_ROOT_GPA + 8 * i, &e, 8);
+			e = map_entry(&t, l2 >> 12) << 12 | PTE_P_RW;
+			memcpy(t.mem + l3 + 8 * i, &e, 8);
+			e = map_entry(&t, l1 >> 12) << 12 | PTE_P_RW;
+			memcpy(t.mem + l2 + 8 * i, &e, 8);
+		}
+		w0 = vm_stat(t.vm, "tpt_walk_work");
+		t0 = now_us();
+		got = tvm_enter_only(&t, TPT_ROOT_GPA);
+		us = now_us() - t0;
+		printf("TPT-COST %lu MiB guest, %s root: ENTER %s after %.0f us, walk work %ld (emulated)\n",
+		       mib, shape ? "empty" : "self", got == (uint64_t)-7 ? "refused (-KVM_E2BIG)" : "not refused",
+		       us, vm_stat(t.vm, "tpt_walk_work") - w0);
+		if (got != (uint64_t)-7)
+			return 1;
+	}
+	tvm_destroy(&t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -2249,6 +2383,18 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* results survive a crash */
 	set_vendor();
+	if (argc > 2 && !strcmp(argv[1], "--walk-cost")) {
+		int bad = 0;
+
+		kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (kvm < 0) {
+			perror("tpt_kvm_test: /dev/kvm");
+			return 2;
+		}
+		for (int i = 2; i < argc; i++)
+			bad |= walk_cost(kvm, strtoul(argv[i], NULL, 10));
+		return bad;
+	}
 	kvm = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
@@ -2303,6 +2449,7 @@ int main(int argc, char **argv)
 	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
 	test_modes(&r, kvm);
+	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
 	test_benign_writes(&r, kvm);
 	test_svme(&r, kvm);
