@@ -1046,6 +1046,19 @@ static void test_stale(struct result *r, int kvm)
 	      "...an MMU notifier that changed no page (mprotect there and back): rechecked, ENTER works",
 	      vm_stat(v.vm, "tpt_rechecked") - rc0);
 
+	{
+		/*
+		 * KVM invalidates the slot (and may zap it through
+		 * kvm_unmap_gfn_range) before the TPT check refuses the delete:
+		 * that must not count as a changed page.
+		 */
+		struct kvm_userspace_memory_region del = { .slot = 0 };
+		int e = ioctl(v.vm, KVM_SET_USER_MEMORY_REGION, &del) ? errno : 0;
+
+		got = tvm_enter_only(&v, TPT_ROOT_GPA);
+		check(r, e == EBUSY && got == 0 && vm_stat(v.vm, "tpt_broken") == 0,
+		      "...a refused memslot delete (EBUSY) leaves TPT usable", (long)got);
+	}
 	memset(page, 0xa5, 4096);
 	got = (uint64_t)tvm_run64(&v, enter_stay, sizeof(enter_stay), &regs);
 	check(r, got == 0 && regs.rax == 0 && vm_stat(v.vcpu, "tpt_active") == 1,
