@@ -13,8 +13,8 @@
  * (tools/testbed/exits-trace.sh in L1) counts the VM exits between the
  * marks; (exits with N - exits with N0) / (N - N0) is then what one event
  * costs, the marks, the loop and any other fixed cost cancelled. Windows
- * are short so that most hold no timer tick or other noise; the host
- * takes the most common count.
+ * are short and repeated so that some hold no timer tick or other noise;
+ * the host takes the quietest.
  *
  * Events (id):
  *   syscall (0)  getppid(): one user -> kernel -> user round trip
@@ -26,8 +26,9 @@
  *                moves once per tick, and lasts N resp. N0 moves
  *   signal  (3)  kill(self, SIGUSR1), the handler, rt_sigreturn
  *   ctxsw   (4)  one pipe ping-pong round with a forked child (a TPT
- *                process too, when this one is) on the same CPU: two
- *                context switches, four kernel entries and returns
+ *                process too, when this one is) on the same CPU, both
+ *                SCHED_FIFO: two context switches, four kernel entries
+ *                (two of them block) and four returns
  *   ctxsw-normal (5)  the same with a child that exec'd PEER (default
  *                /tmp/exits-peer, a link to this program under a name
  *                task_name does not list: a normal process)
@@ -72,6 +73,7 @@ static const char *const events[] = {
 static int cpu = -1, marks = 1;
 static const char *peer_path = "/tmp/exits-peer";
 static volatile sig_atomic_t handled;
+static pid_t self;	/* getpid() is a system call: not in the window */
 
 static void die(const char *what)
 {
@@ -152,10 +154,19 @@ static void wait_ticks(long n)
 	}
 }
 
-/* --- ctxsw: a ping-pong peer ------------------------------------------ */
+/* --- ctxsw: a pipe ping-pong peer on the same CPU ------------------- */
 static int to_peer = -1, from_peer = -1;
 static pid_t peer;
 
+/*
+ * Both run SCHED_FIFO at the same priority: a wakeup never preempts the
+ * waker, so each round is the same sequence (the driver writes, blocks
+ * in read; the peer returns from its read, writes, blocks in read; the
+ * driver returns), and between windows the peer always waits in read().
+ * Under SCHED_OTHER whether a wakeup preempts varies, and with it where
+ * the peer's next kernel entry falls, inside a window or after it.
+ * (sched_yield() under SCHED_OTHER does not always switch either.)
+ */
 static int peer_loop(int in, int out)
 {
 	char c;
@@ -168,8 +179,11 @@ static int peer_loop(int in, int out)
 
 static void peer_start(int normal)
 {
+	struct sched_param sp = { .sched_priority = 1 };
 	int a[2], b[2];
 
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		die("sched_setscheduler(SCHED_FIFO)");
 	if (pipe(a) || pipe(b))
 		die("pipe");
 	peer = fork();
@@ -204,6 +218,7 @@ static void pingpong(void)
 
 static void peer_stop(void)
 {
+	struct sched_param sp = { .sched_priority = 0 };
 	int st;
 
 	close(to_peer);
@@ -212,6 +227,8 @@ static void peer_stop(void)
 		errno = ECHILD;
 		die("the ping-pong peer failed");
 	}
+	if (sched_setscheduler(0, SCHED_OTHER, &sp))
+		die("sched_setscheduler(SCHED_OTHER)");
 }
 
 /* --- ipi: a spinner on another CPU keeps the mm live there ------------- */
@@ -291,7 +308,7 @@ static void window(unsigned int id, long n, int big)
 		break;
 	case 3:
 		for (i = 0; i < n; i++)
-			kill(getpid(), SIGUSR1);
+			kill(self, SIGUSR1);
 		break;
 	case 4:
 	case 5:
@@ -362,6 +379,7 @@ int main(int argc, char **argv)
 	if (marks && ioperm(MARK_PORT, 1, 1))
 		die("ioperm");
 	pin(cpu);
+	self = getpid();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;
 	sa.sa_flags = SA_RESTART;
