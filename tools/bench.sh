@@ -5,7 +5,8 @@
 #
 # Usage: tools/bench.sh [--workload W] [--mib N] [--updates N] [--steps N]
 #                       [--syscalls N] [--rounds N] [--out DIR]
-#   --workload W  memtest (default), ptrchase or sysbench:
+#                       [--events LIST] [--modes LIST]
+#   --workload W  memtest (default), ptrchase, sysbench or exits:
 #                 memtest  tools/guest/tpt-memtest: GUPS-style random 64-bit
 #                          updates, fork, mprotect, madvise, munmap, THP,
 #                          then --syscalls getppid() round trips
@@ -15,6 +16,14 @@
 #                 sysbench the seed's "sysbench memory --memory-access-mode=rnd"
 #                          (Debian's sysbench) with --mib MiB as block and
 #                          total size (the seed used 4G on an 8G guest)
+#                 exits    VM exits per event by exit reason, per mode
+#                          (tools/guest/tpt-exits in L2, counted in L1's
+#                          tracefs; tools/bench-exits.sh): a table and
+#                          exits.csv; counts, no times. --rounds (default
+#                          30) windows of --steps events (default 3)
+#                          against as many of 1; --events (default all:
+#                          syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi)
+#                          and --modes (default nested,tpt,verify,shadow)
 #   --mib N       working set in MiB (default 64)
 #   --updates N   memtest: random updates per run (default 2 x words)
 #   --steps N     ptrchase: steps per working set (default 200000)
@@ -42,7 +51,8 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
-mib=64 updates=0 steps=200000 syscalls=20000 rounds=3 out= workload=memtest real=0 reload=0
+mib=64 updates=0 steps= syscalls=20000 rounds= out= workload=memtest real=0 reload=0
+events=syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi modes=nested,tpt,verify,shadow
 while [ $# -gt 0 ]; do
 	case $1 in
 	--workload) workload=${2:-}; shift 2 ;;
@@ -54,10 +64,13 @@ while [ $# -gt 0 ]; do
 	--syscalls) syscalls=${2:-}; shift 2 ;;
 	--rounds) rounds=${2:-}; shift 2 ;;
 	--out) out=${2:-}; shift 2 ;;
-	-h|--help) sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--events) events=${2:-}; shift 2 ;;
+	--modes) modes=${2:-}; shift 2 ;;
+	-h|--help) sed -n '2,51p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
+if [ "$workload" = exits ]; then steps=${steps:-3} rounds=${rounds:-30}; else steps=${steps:-200000} rounds=${rounds:-3}; fi
 for v in "$mib" "$updates" "$steps" "$syscalls" "$rounds"; do
 	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates, --steps, --syscalls and --rounds need numbers" >&2; exit 2 ;; esac
 done
@@ -71,12 +84,18 @@ else
 	[ "$mib" -ge 1 ] && [ "$mib" -le 1024 ] || { echo "bench: --mib must be 1..1024 in the emulated bed" >&2; exit 2; }
 	[ $reload = 0 ] || { echo "bench: --reload-kvm needs --real" >&2; exit 2; }
 fi
+if [ "$workload" = exits ]; then
+	[ $real = 0 ] || { echo "bench: --workload exits runs in the emulated bed only (L1's tracefs)" >&2; exit 2; }
+	[ "$rounds" -ge 3 ] && [ "$rounds" -le 200 ] || { echo "bench: --rounds must be 3..200 for exits" >&2; exit 2; }
+	[ "$steps" -ge 2 ] && [ "$steps" -le 500 ] || { echo "bench: --steps must be 2..500 for exits" >&2; exit 2; }
+	exec sh "$src/tools/bench-exits.sh" "${out:-$src/build/bench/exits}" "$rounds" "$steps" 1 "$events" "$modes"
+fi
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
 case $workload in
 memtest|ptrchase) bin=tpt-$workload ;;
 sysbench) bin=sysbench
 	[ -x /usr/bin/sysbench ] || { echo "bench: sysbench is missing (apt-get install sysbench)" >&2; exit 2; } ;;
-*) echo "bench: unknown workload '$workload' (memtest, ptrchase, sysbench)" >&2; exit 2 ;;
+*) echo "bench: unknown workload '$workload' (memtest, ptrchase, sysbench, exits)" >&2; exit 2 ;;
 esac
 for b in tpt-memtest tpt-ptrchase; do
 	[ -x "$src/build/tools/guest/$b" ] || { echo "bench: build first (cmake --build build)" >&2; exit 2; }
