@@ -18,11 +18,11 @@ build=${TPT_BUILD:-$src/build}
 work=$out/work
 mkdir -p "$work"
 l2kernel=${TPT_L2_KERNEL:-$("$src/tools/build-guest-kernel.sh")}
-opts="-r,$rounds,-n,$n,-z,$n0,$events"
+opts="-r,$rounds,-n,$n,-z,$n0"
 cat > "$work/run.sh" <<RUN
 #!/bin/sh
 export L2_TIMEOUT=2400
-sh /testbed/exits-run.sh $opts $(echo "$modes" | tr , ' ')
+sh /testbed/exits-run.sh $opts $events $(echo "$modes" | tr , ' ')
 RUN
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" \
 	--l2-file "$tb/exits-l2.sh=/testbed/l2-run.sh" \

@@ -20,7 +20,7 @@
 #                          (tools/guest/tpt-exits in L2, counted in L1's
 #                          tracefs; tools/bench-exits.sh): a table and
 #                          exits.csv; counts, no times. --rounds (default
-#                          30) windows of --steps events (default 3)
+#                          40) windows of --steps events (default 2)
 #                          against as many of 1; --events (default all:
 #                          syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi)
 #                          and --modes (default nested,tpt,verify,shadow)
@@ -70,7 +70,7 @@ while [ $# -gt 0 ]; do
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-if [ "$workload" = exits ]; then steps=${steps:-3} rounds=${rounds:-30}; else steps=${steps:-200000} rounds=${rounds:-3}; fi
+if [ "$workload" = exits ]; then steps=${steps:-2} rounds=${rounds:-40}; else steps=${steps:-200000} rounds=${rounds:-3}; fi
 for v in "$mib" "$updates" "$steps" "$syscalls" "$rounds"; do
 	case $v in ''|*[!0-9]*) echo "bench: --mib, --updates, --steps, --syscalls and --rounds need numbers" >&2; exit 2 ;; esac
 done
