@@ -51,7 +51,7 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
-mib=64 updates=0 steps= syscalls=20000 rounds= out= workload=memtest real=0 reload=0
+mib=64 updates=0 steps='' syscalls=20000 rounds='' out='' workload=memtest real=0 reload=0
 events=syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi modes=nested,tpt,verify,shadow
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -88,6 +88,16 @@ if [ "$workload" = exits ]; then
 	[ $real = 0 ] || { echo "bench: --workload exits runs in the emulated bed only (L1's tracefs)" >&2; exit 2; }
 	[ "$rounds" -ge 3 ] && [ "$rounds" -le 200 ] || { echo "bench: --rounds must be 3..200 for exits" >&2; exit 2; }
 	[ "$steps" -ge 2 ] && [ "$steps" -le 500 ] || { echo "bench: --steps must be 2..500 for exits" >&2; exit 2; }
+	for e in $(echo "$events" | tr , ' '); do
+		case $e in syscall|fault|tick|signal|ctxsw|ctxsw-normal|ipi) ;;
+		*) echo "bench: unknown event '$e' (syscall, fault, tick, signal, ctxsw, ctxsw-normal, ipi)" >&2; exit 2 ;;
+		esac
+	done
+	for m in $(echo "$modes" | tr , ' '); do
+		case $m in nested|tpt|verify|shadow) ;;
+		*) echo "bench: unknown mode '$m' for exits (nested, tpt, verify, shadow)" >&2; exit 2 ;;
+		esac
+	done
 	exec sh "$src/tools/bench-exits.sh" "${out:-$src/build/bench/exits}" "$rounds" "$steps" 1 "$events" "$modes"
 fi
 [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds must be 1..20" >&2; exit 2; }
@@ -221,12 +231,14 @@ else
 echo "bench: $rounds round(s) of '$cmd' per mode in the emulated test bed..." >&2
 # Progress: each finished round as it appears in L1's console log.
 : > "$work/l1.log"
-tail -n 0 -f "$work/l1.log" 2>/dev/null | tr -d '\r' |
+# Killed through the tail's pid: killing the pipeline's last command
+# left tail -f running, holding the caller's output open.
+{ tail -n 0 -f "$work/l1.log" 2>/dev/null & echo $! > "$work/tail.pid"; wait; } | tr -d '\r' |
 	grep --line-buffered -E '^(BENCH mode=|PASS bench_|FAIL bench_|BENCH-SKIP)' |
 	sed -u 's/ tpt-[a-z]*: / /; s/^/bench: progress: /' >&2 &
-progress=$!
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 3600 $((l2mem + 1536)) >&2 || status=1
-kill $progress 2>/dev/null || true
+kill "$(cat "$work/tail.pid")" 2>/dev/null || true
+wait
 fi
 log=$work/results.txt
 tr -d '\r' < "$work/l1.log" | grep -E '^(BENCH|PASS|FAIL)' > "$log" || true
