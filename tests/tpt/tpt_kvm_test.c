@@ -849,16 +849,8 @@ static double now_us(void)
 /* A long-mode VM in @mode after INIT, with the 1-D tables built. */
 static void tvm_ready(struct tvm *t, int kvm, int mode)
 {
-	static const uint8_t init[] = {
-		0xb8, 0x51, 0x54, 0, 0, 0xbb, 0, 0, 0x10, 0, 0xb9, 0, 0x80, 0, 0,
-		0x0f, 0x01, 0xd9, 0xf4,
-	};
-	struct kvm_regs regs;
-
 	tvm_create(t, kvm, mode);
-	tvm_set_cpuid(t, kvm);
-	tvm_long_mode(t);
-	if (tvm_run64(t, init, sizeof(init), &regs) || regs.rax != GUEST_FRAMES) {
+	if (tvm_init64(t, kvm) != GUEST_FRAMES) {
 		fprintf(stderr, "INIT failed\n");
 		exit(2);
 	}
