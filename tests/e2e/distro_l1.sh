@@ -119,7 +119,12 @@ boot_qemu() {
 		-no-reboot "$@" </dev/null >"/tmp/$name.console" 2>"/tmp/$name.err" &
 	vmm=$!
 }
-boot_qemu stock -m "$L2_MEM" -smp 2 -kernel /testbed/stock/vmlinuz -initrd /testbed/stock/initrd.gz \
+# One vCPU: L1 has one, and with two an L2 vCPU that spins with
+# interrupts off waiting for the other (TSC sync, a call-function IPI, a
+# preempted lock holder) never gave L1 back its CPU: in one CI run L1 sat
+# in svm_vcpu_run for 600 s (its NMI backtrace), no timer of L1's made the
+# emulated VMRUN exit, and the other vCPU's thread never ran.
+boot_qemu stock -m "$L2_MEM" -smp 1 -kernel /testbed/stock/vmlinuz -initrd /testbed/stock/initrd.gz \
 	-append "console=ttyS0 root=/dev/vda rw panic=-1" \
 	-drive file=/dev/vda,if=virtio,format=raw \
 	-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,romfile=
