@@ -103,18 +103,20 @@ static long live_kb(void)
 	return (long)(__sanitizer_get_current_allocated_bytes() / 1024);
 }
 
+/* Heap ASan has mapped in kB, -1 without ASan. */
+static long heap_kb(void)
+{
+	if (!__sanitizer_get_heap_size)
+		return -1;
+	return (long)(__sanitizer_get_heap_size() / 1024);
+}
+
 /* Where the memory is, so that growth explains itself. */
 static void print_mem(unsigned long cycle)
 {
-	size_t live = 0, heap = 0;
-
-	if (__sanitizer_get_current_allocated_bytes && __sanitizer_get_heap_size) {
-		live = __sanitizer_get_current_allocated_bytes();
-		heap = __sanitizer_get_heap_size();
-	}
-	printf("SOAK-MEM cycle %lu: rss %ld kB (anon %ld, file %ld), threads %ld, heap live %zu kB of %zu kB mapped\n",
+	printf("SOAK-MEM cycle %lu: rss %ld kB (anon %ld, file %ld), threads %ld, heap live %ld kB of %ld kB mapped\n",
 	       cycle, rss_kb(), status_kb("RssAnon"), status_kb("RssFile"), status_kb("Threads"),
-	       live / 1024, heap / 1024);
+	       live_kb(), heap_kb());
 }
 
 /* One VM from start to end; returns its exit status, or -1. */
