@@ -34,42 +34,43 @@ csv=$work/exits.csv
 # the arm hypercall: more time, no more exits). Why each number is what
 # it is (the guest arms a vCPU once per change of process; the host
 # enters TPT on the armed user CR3 load and leaves on the next CR3 access):
-# - syscall: the PTI CR3 read in the entry trampoline leaves TPT
-#   (read_cr3), the kernel's CR3 write to its own tables is intercepted
-#   while armed (write_cr3), the armed user CR3 load on return enters
-#   TPT again (write_cr3): 3.
+# - syscall: the kernel's CR3 write in the PTI entry trampoline leaves
+#   TPT (write_cr3; the trampoline takes the user CR3 from the TSS, guest
+#   patch 0003, so no CR3 read exits), the armed user CR3 load on return
+#   enters TPT again (write_cr3): 2, the least for a kernel that runs on
+#   nested paging.
 # - fault: the same kernel round trip; the companion fill after the fault
-#   is the guest's own memory work, no exit: 3.
+#   is the guest's own memory work, no exit: 2.
 # - tick (on CPU 0, which keeps time; the L2 has nohz_full=1, so CPU 1
-#   has no tick while the other events run): a kernel round trip (3) and
+#   has no tick while the other events run): a kernel round trip (2) and
 #   2 xAPIC writes that exit as npf: the timer's initial count
 #   (0xfee00380; nested paging has this one too) and the EOI
-#   (0xfee000b0; nested paging uses PV EOI there, no exit): 5. The
+#   (0xfee000b0; nested paging uses PV EOI there, no exit): 4. The
 #   hrtimer interrupt behind the tick is a host interrupt: not counted.
-# - signal: kill() (3, the signal delivered on its way back to user mode:
-#   the frame is written on 2-D paging, no exit) and rt_sigreturn (3): 6.
-# - ctxsw (both TPT): 4 kernel entries (read_cr3 4), 4 kernel CR3 writes,
-#   4 armed user CR3 loads and 2 CR3 writes of switch_mm while armed
-#   (write_cr3 10), and one arm hypercall per switch (2): 16 per round.
-# - ctxsw-normal: only the TPT side's 2 entries exit (read_cr3 2; 2 kernel
-#   CR3 writes, 2 armed user loads and switch_mm to the normal process
-#   while armed: write_cr3 5), plus the disarm before returning to the
-#   normal process and the arm before returning to the TPT one (2): 9.
-# - ipi: mprotect(PROT_READ) (3) with a TLB shootdown to the vCPU where
-#   the other thread spins, mprotect(PROT_READ|PROT_WRITE) (3), and the
-#   next write faults (3): the flush cleared the companion entry. The
+# - signal: kill() (2, the signal delivered on its way back to user mode:
+#   the frame is written on 2-D paging, no exit) and rt_sigreturn (2): 4.
+# - ctxsw (both TPT): 4 kernel entries and 4 armed user CR3 loads
+#   (write_cr3 8), 2 CR3 writes of switch_mm while armed (write_cr3 2),
+#   and one arm hypercall per switch (2): 12 per round.
+# - ctxsw-normal: only the TPT side's 2 entries exit (2 kernel CR3
+#   writes, 2 armed user loads and switch_mm to the normal process while
+#   armed: write_cr3 5), plus the disarm before returning to the normal
+#   process and the arm before returning to the TPT one (2): 7.
+# - ipi: mprotect(PROT_READ) (2) with a TLB shootdown to the vCPU where
+#   the other thread spins, mprotect(PROT_READ|PROT_WRITE) (2), and the
+#   next write faults (2): the flush cleared the companion entry. The
 #   shootdown itself costs no exit in this bed: with one L1 CPU the
 #   target vCPU is never running while the sender runs, so the guest's
 #   KVM PV TLB flush finds it preempted and leaves the flush to the host
 #   (nested paging shows 0 exits for the same event).
 EXPECT=$(cat <<'EOT'
-syscall 3 read_cr3:1;write_cr3:2
-fault 3 read_cr3:1;write_cr3:2
-tick 5 npf:2;read_cr3:1;write_cr3:2
-signal 6 read_cr3:2;write_cr3:4
-ctxsw 16 hypercall:2;read_cr3:4;write_cr3:10
-ctxsw-normal 9 hypercall:2;read_cr3:2;write_cr3:5
-ipi 9 read_cr3:3;write_cr3:6
+syscall 2 write_cr3:2
+fault 2 write_cr3:2
+tick 4 npf:2;write_cr3:2
+signal 4 write_cr3:4
+ctxsw 12 hypercall:2;write_cr3:10
+ctxsw-normal 7 hypercall:2;write_cr3:5
+ipi 6 write_cr3:6
 EOT
 )
 for mode in tpt verify; do
