@@ -930,6 +930,106 @@ static void test_arm(struct result *r, int kvm)
 }
 
 /*
+ * The arm word (KVM_HC_TPT_ARM's a2, host patch 0019): KVM writes 2 there
+ * when it arms the vCPU and 0 before the vCPU runs again once the arm is
+ * gone, whether the guest disarmed or KVM dropped the arm behind the
+ * guest's back (here KVM_SET_SREGS from the VMM), so a guest can see the
+ * drift and arm again. A misaligned word or one outside guest RAM is
+ * refused, and then nothing is armed.
+ */
+#define ARM_WORD_GPA 0x800000
+static void test_arm_word(struct result *r, int kvm)
+{
+	uint8_t arm[] = {
+		0xb8, 0x54, 0x54, 0, 0,			/* mov $HC_TPT_ARM, %eax */
+		0xbb, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %ebx */
+		0xb9, 0, 0, 0x01, 0,			/* mov $TPT_ROOT_GPA, %ecx */
+		0xba, 0, 0, 0, 0,			/* mov $word, %edx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0, 0x80, 0,	/* mov ARM_WORD_GPA, %r9 */
+		0xb8, 0x54, 0x54, 0, 0,			/* mov $HC_TPT_ARM, %eax */
+		0x31, 0xdb,				/* xor %ebx, %ebx */
+		0x31, 0xc9,				/* xor %ecx, %ecx */
+		0x31, 0xd2,				/* xor %edx, %edx: disarm */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x4c, 0x8b, 0x14, 0x25, 0, 0, 0x80, 0,	/* mov ARM_WORD_GPA, %r10 */
+		0xf4,					/* hlt */
+	};
+	static const uint8_t look[] = {
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0, 0x80, 0,	/* mov ARM_WORD_GPA, %r9 */
+		0xf4,					/* hlt */
+	};
+	const size_t arm_only = 34;		/* ARM, then the word into %r9 */
+	uint8_t arm1[sizeof(arm)];
+	const uint64_t junk = 0x1234567812345678ULL;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t word;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	memcpy(t.mem + ARM_WORD_GPA, &junk, 8);
+	/* Refused words: misaligned, and outside guest RAM. */
+	put32(arm + 16, ARM_WORD_GPA + 4);
+	if (tvm_run64(&t, arm, sizeof(arm), &regs) == 0)
+		check(r, regs.r8 == (uint64_t)-22, "ARM with a misaligned arm word is refused (-KVM_EINVAL)",
+		      (long)regs.r8);
+	else
+		check(r, false, "ARM with a misaligned arm word: the guest ran to hlt", -1);
+	put32(arm + 16, GUEST_MEM + 0x1000);
+	if (tvm_run64(&t, arm, sizeof(arm), &regs) == 0)
+		check(r, regs.r8 == (uint64_t)-22, "ARM with an arm word outside guest RAM is refused (-KVM_EINVAL)",
+		      (long)regs.r8);
+	else
+		check(r, false, "ARM with an arm word outside guest RAM: the guest ran to hlt", -1);
+	got = vm_stat(t.vcpu, "tpt_arms");
+	check(r, got == 0, "a refused arm word arms nothing (tpt_arms 0)", got);
+	memcpy(&word, t.mem + ARM_WORD_GPA, 8);
+	check(r, word == junk, "a refused arm word is left unwritten", (long)word);
+
+	/* Armed with the word, then disarmed by the guest itself. */
+	put32(arm + 16, ARM_WORD_GPA);
+	if (tvm_run64(&t, arm, sizeof(arm), &regs) == 0) {
+		check(r, regs.r8 == 0, "ARM with a valid arm word returns 0", (long)regs.r8);
+		check(r, regs.r9 == 2, "KVM wrote 2 (armed) into the arm word", (long)regs.r9);
+		check(r, regs.r10 == 0, "after the guest's disarm the arm word reads 0", (long)regs.r10);
+	} else {
+		check(r, false, "arm with a word, disarm: the guest ran to hlt", -1);
+	}
+
+	/* Armed again; the VMM's KVM_SET_SREGS drops the arm behind the guest. */
+	memcpy(arm1, arm, arm_only);
+	arm1[arm_only] = 0xf4;			/* hlt after reading the word */
+	memcpy(t.mem + ARM_WORD_GPA, &junk, 8);
+	if (tvm_run64(&t, arm1, arm_only + 1, &regs) || regs.r8 || regs.r9 != 2) {
+		check(r, false, "armed again with the word (ARM 0, word 2)", (long)regs.r9);
+		tvm_destroy(&t);
+		return;
+	}
+	got = vm_stat(t.vcpu, "tpt_armed");
+	check(r, got == 1, "the vCPU is armed (tpt_armed 1)", got);
+	if (ioctl(t.vcpu, KVM_GET_SREGS, &sregs) || ioctl(t.vcpu, KVM_SET_SREGS, &sregs)) {
+		perror("KVM_GET_SREGS/KVM_SET_SREGS");
+		exit(2);
+	}
+	got = vm_stat(t.vcpu, "tpt_armed");
+	check(r, got == 0, "KVM_SET_SREGS from the VMM dropped the arm (tpt_armed 0)", got);
+	if (tvm_run64(&t, look, sizeof(look), &regs) == 0)
+		check(r, regs.r9 == 0, "the guest's next instruction reads 0 in the arm word",
+		      (long)regs.r9);
+	else
+		check(r, false, "after KVM_SET_SREGS the guest ran to hlt", -1);
+	memcpy(&word, t.mem + ARM_WORD_GPA, 8);
+	check(r, word == 0, "the arm word in guest RAM is 0", (long)word);
+	got = vm_stat(t.vcpu, "tpt_forced_disarms");
+	check(r, got == 1, "tpt_forced_disarms counts the dropped arm", got);
+	tvm_destroy(&t);
+}
+
+/*
  * State changes that need unrestricted guest, made from outside while the
  * vCPU is in TPT, where VMX runs without it: KVM_GET_SREGS must return the
  * guest's CR3 (not the root), and KVM_SET_SREGS into real mode must end
@@ -2453,6 +2553,7 @@ int main(int argc, char **argv)
 	test_enter(&r, kvm);
 	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
+	test_arm_word(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
