@@ -62,7 +62,9 @@ void cli_usage(FILE *out)
 "Console: guest COM1 on stdin/stdout; on a terminal, Ctrl-A x quits and\n"
 "Ctrl-A a sends Ctrl-A.\n"
 "Guest debug ports: outb V to 0x%x prints a timestamped mark on stderr;\n"
-"outb V to 0x%x ends the VM (status 0 if V is 0, else 10).\n"
+"outb V to 0x%x ends the VM (status 0 if V is 0, else 10); outb V to 0x%x\n"
+"reads and writes back the vCPU's nested state (KVM_GET/SET_NESTED_STATE, as\n"
+"a VMM saving state would: KVM drops a TPT arm then; for tests).\n"
 "\n"
 "Exit status: 0 guest powered off / debug-exit 0, 1 error, 2 usage,\n"
 "3 guest reboot, 4 triple fault, 5 guest kernel panic, 6 Ctrl-A x,\n"
@@ -71,7 +73,8 @@ void cli_usage(FILE *out)
 "After Ctrl-A x, a signal or --timeout, stderr shows where each vCPU stopped (rip, rsp,\n"
 "rflags, halted): the first clue to a guest that hangs.\n",
 		DEFAULT_CMDLINE, VM_MAX_CPUS, VM_MAX_VIRTIO, VM_MAX_DISKS, VM_MAX_NETS,
-		(unsigned long long)RAW_LOAD_ADDR_DEFAULT, DEBUG_MARK_PORT, DEBUG_EXIT_PORT);
+		(unsigned long long)RAW_LOAD_ADDR_DEFAULT, DEBUG_MARK_PORT, DEBUG_EXIT_PORT,
+		DEBUG_STATE_PORT);
 }
 
 enum {

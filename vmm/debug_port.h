@@ -5,6 +5,7 @@
  *                  (printed on stderr, e.g. to time VMM start -> init);
  *   outb V, 0x501  ends the VM: V == 0 is success (exit status 0),
  *                  anything else is reported as a guest failure (10).
+ * (0x502 belongs to the vCPU, not to this device: vcpu.c.)
  */
 #ifndef TPTVMM_DEBUG_PORT_H
 #define TPTVMM_DEBUG_PORT_H

@@ -76,6 +76,7 @@
 #define UART_COM1_PORT		0x3f8
 #define DEBUG_MARK_PORT		0x500	/* outb V: timestamped guest mark */
 #define DEBUG_EXIT_PORT		0x501	/* outb V: end the VM (0 = success) */
+#define DEBUG_STATE_PORT	0x502	/* outb V: nested-state round trip */
 #define ACPI_PM1A_EVT_PORT	0x600
 #define ACPI_PM1A_CNT_PORT	0x604
 #define ACPI_PM_PORTS_LEN	6

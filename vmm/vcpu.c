@@ -210,6 +210,27 @@ static void end(struct vcpu *v, int status, const char *fmt, ...)
 	v->env->end(v->env->opaque, status, detail);
 }
 
+/*
+ * Debug port 0x502: the vCPU's nested-virtualization state read and
+ * written back unchanged, part of the state round trip a VMM makes to
+ * save or migrate a vCPU. It changes nothing the guest can see (tptvmm's
+ * guests have no VMX or SVM, so the state is only its header), except
+ * that KVM ends TPT and drops the arm on KVM_SET_NESTED_STATE: tests use
+ * it to make KVM disarm a TPT guest behind its back (tools/guest/tpt-exits,
+ * event "drift"). Not KVM_SET_SREGS, which does the same: under QEMU's
+ * SVM emulation (the AMD test bed) it leaves TR marked busy, and QEMU
+ * then refuses every later user-mode port access with #GP.
+ */
+static void state_round_trip(struct vcpu *v)
+{
+	struct kvm_nested_state ns = { .size = sizeof(ns) };
+
+	if (ioctl(v->fd, KVM_GET_NESTED_STATE, &ns) ||
+	    ioctl(v->fd, KVM_SET_NESTED_STATE, &ns))
+		end(v, EXIT_VMM_ERROR, "vCPU %u: KVM_GET/SET_NESTED_STATE for debug port 0x%x: %s",
+		    v->id, DEBUG_STATE_PORT, strerror(errno));
+}
+
 static void handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -224,6 +245,13 @@ static void handle_io(struct vcpu *v)
 	    off > run_size || size * count > run_size - off) {
 		end(v, EXIT_VMM_ERROR, "vCPU %u: malformed I/O exit (size %llu count %llu)",
 		    v->id, (unsigned long long)size, (unsigned long long)count);
+		return;
+	}
+	if (run->io.port == DEBUG_STATE_PORT) {
+		if (wr)
+			state_round_trip(v);
+		else
+			memset(data, 0, size * count);	/* reads return 0 */
 		return;
 	}
 	for (uint64_t i = 0; i < count; i++)
