@@ -22,7 +22,8 @@
 #                          exits.csv; counts, no times. --rounds (default
 #                          40) windows of --steps events (default 2)
 #                          against as many of 1; --events (default all:
-#                          syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi)
+#                          syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi,
+#                          drift)
 #                          and --modes (default nested,tpt,verify,shadow)
 #   --mib N       working set in MiB (default 64)
 #   --updates N   memtest: random updates per run (default 2 x words)
@@ -52,7 +53,7 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
 mib=64 updates=0 steps='' syscalls=20000 rounds='' out='' workload=memtest real=0 reload=0
-events=syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi modes=nested,tpt,verify,shadow
+events=syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi,drift modes=nested,tpt,verify,shadow
 while [ $# -gt 0 ]; do
 	case $1 in
 	--workload) workload=${2:-}; shift 2 ;;
@@ -89,8 +90,8 @@ if [ "$workload" = exits ]; then
 	[ "$rounds" -ge 3 ] && [ "$rounds" -le 200 ] || { echo "bench: --rounds must be 3..200 for exits" >&2; exit 2; }
 	[ "$steps" -ge 2 ] && [ "$steps" -le 500 ] || { echo "bench: --steps must be 2..500 for exits" >&2; exit 2; }
 	for e in $(echo "$events" | tr , ' '); do
-		case $e in syscall|fault|tick|signal|ctxsw|ctxsw-normal|ipi) ;;
-		*) echo "bench: unknown event '$e' (syscall, fault, tick, signal, ctxsw, ctxsw-normal, ipi)" >&2; exit 2 ;;
+		case $e in syscall|fault|tick|signal|ctxsw|ctxsw-normal|ipi|drift) ;;
+		*) echo "bench: unknown event '$e' (syscall, fault, tick, signal, ctxsw, ctxsw-normal, ipi, drift)" >&2; exit 2 ;;
 		esac
 	done
 	for m in $(echo "$modes" | tr , ' '); do

@@ -9,8 +9,12 @@
 # ROUNDS windows each; per size the quietest window (fewest exits) is
 # taken, and the difference is the event's: the exits of the vCPU that
 # runs the driver, by reason, and those of the other vCPU, which must be
-# none (it idles without a tick, nohz; and the shootdown target takes no
-# exit in this bed, see ipi). Noise (a timer tick, the other
+# none in trust mode (it idles without a tick, nohz; and the shootdown
+# target takes no exit in this bed, see ipi). In verify mode the other
+# vCPU is not checked: each arm's ownership walk makes the windows longer
+# (on a busy host, in QEMU's wall-clock time, enough for CPU 0's tick to
+# land in every ctxsw window: seen once, other-npf 1 and other-hlt 1),
+# while the driver's own exits stay exact. Noise (a timer tick, the other
 # vCPU waking) only ever adds exits to a window, so the quietest window
 # holds the event's own exits; the test requires that at least 2 windows
 # of each size were that quiet (a repeated count, not a one-off; else it
@@ -73,6 +77,14 @@ csv=$work/exits.csv
 #   target vCPU is never running while the sender runs, so the guest's
 #   KVM PV TLB flush finds it preempted and leaves the flush to the host
 #   (nested paging shows 0 exits for the same event).
+# - drift: tptvmm's debug port 0x502 makes the VMM read and write back the
+#   vCPU's nested state (io), on which KVM drops the arm behind the
+#   guest's back and writes 0 into the guest's arm word (host patch 0019);
+#   the process goes on in user mode on nested paging, and its getppid()
+#   enters the kernel without an exit (disarmed: CR3 writes not
+#   intercepted); on the way back the guest kernel finds the word 0 and
+#   arms again (hypercall; guest patch 0004), and the armed user CR3 load
+#   enters TPT (write_cr3): 3. A guest that missed the drop would take 1.
 EXPECT_amd=$(cat <<'EOT'
 syscall 2 write_cr3:2
 fault 2 write_cr3:2
@@ -81,6 +93,7 @@ signal 4 write_cr3:4
 ctxsw 12 hypercall:2;write_cr3:10
 ctxsw-normal 7 hypercall:2;write_cr3:5
 ipi 6 write_cr3:6
+drift 3 hypercall:1;io:1;write_cr3:1
 EOT
 )
 # The same on kvm-intel (VMX exit names): each CR3 access is a CR_ACCESS
@@ -97,6 +110,7 @@ signal 4 CR_ACCESS:4
 ctxsw 12 CR_ACCESS:10;VMCALL:2
 ctxsw-normal 7 CR_ACCESS:5;VMCALL:2
 ipi 6 CR_ACCESS:6
+drift 3 CR_ACCESS:1;IO_INSTRUCTION:1;VMCALL:1
 EOT
 )
 if [ "$bed" = vmx ]; then EXPECT=$EXPECT_vmx; else EXPECT=$EXPECT_amd; fi
@@ -112,7 +126,8 @@ for mode in $(echo "$modes" | tr , ' '); do
 		if [ "$clean" -lt 2 ] || [ "$clean0" -lt 2 ]; then
 			echo "FAIL exits_${mode}_$ev: too noisy: only $clean/$clean0 of $rounds windows were the quietest"
 			echo 1 > "$work/failed"
-		elif [ "$got" != "$want" ] || [ "$by" != "$reasons" ] || [ "$other" != 0 ]; then
+		elif [ "$got" != "$want" ] || [ "$by" != "$reasons" ] ||
+		     { [ "$mode" = tpt ] && [ "$other" != 0 ]; }; then
 			echo "FAIL exits_${mode}_$ev: $got exits per event ($by) and $other on the other vCPU, expected $want ($reasons) and 0"
 			echo 1 > "$work/failed"
 		else

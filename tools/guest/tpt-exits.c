@@ -36,6 +36,11 @@
  *                thread spins in user mode on another CPU (a TLB
  *                shootdown to that CPU), then mprotect(PROT_READ |
  *                PROT_WRITE) (an upgrade: no flush)
+ *   drift   (7)  a write to tptvmm's debug port 0x502 (the VMM reads and
+ *                writes back the vCPU's nested state: KVM drops a TPT
+ *                arm behind the guest's back), then getppid(): the
+ *                guest kernel sees the drop in its arm word on the way
+ *                back to user mode and arms the vCPU again
  *
  * Prints one line per event before its windows:
  *   tpt-exits: event=NAME id=I n=N n0=N0 rounds=R cpu=C
@@ -60,6 +65,7 @@
 #include <unistd.h>
 
 #define MARK_PORT	0x500
+#define STATE_PORT	0x502	/* tptvmm: KVM_GET/SET_SREGS round trip */
 #define MARK_END	0xbf
 #define MARK_BEGIN	0xc0
 #define PAGE		4096UL
@@ -67,6 +73,7 @@
 
 static const char *const events[] = {
 	"syscall", "fault", "tick", "signal", "ctxsw", "ctxsw-normal", "ipi",
+	"drift",
 };
 #define NR_EVENTS (sizeof(events) / sizeof(events[0]))
 
@@ -319,6 +326,13 @@ static void window(unsigned int id, long n, int big)
 		for (i = 0; i < n; i++)
 			shootdown();
 		break;
+	case 7:
+		for (i = 0; i < n; i++) {
+			if (marks)
+				outb(1, STATE_PORT);
+			syscall(SYS_getppid);
+		}
+		break;
 	}
 	if (big >= 0)
 		mark(MARK_END);
@@ -329,7 +343,7 @@ static void window(unsigned int id, long n, int big)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tpt-exits [-c CPU] [-r ROUNDS] [-n N] [-z N0] [-p PEER] [-M] EVENT...\n"
-		"events: syscall fault tick signal ctxsw ctxsw-normal ipi\n");
+		"events: syscall fault tick signal ctxsw ctxsw-normal ipi drift\n");
 	return 2;
 }
 
@@ -376,7 +390,7 @@ int main(int argc, char **argv)
 	}
 	if (cpu < 0)
 		cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
-	if (marks && ioperm(MARK_PORT, 1, 1))
+	if (marks && ioperm(MARK_PORT, STATE_PORT - MARK_PORT + 1, 1))
 		die("ioperm");
 	pin(cpu);
 	self = getpid();
