@@ -12,6 +12,7 @@
 #     same image boots, sshd answers, tpt-check says devirt is absent.
 # Prints DISTRO-* lines (and WALK-* lines from L2) for distro.sh to check.
 # /testbed/l1.env: L2_MEM, SB_BLOCK, SB_SECONDS, L2_LIMIT.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 . /testbed/l1.env
 rc=0 vmm=	# vmm: the PID of the running VMM (start_vmm)

@@ -3,6 +3,7 @@
 # tptvmm --tpt must fail with a clear message (KVM_CAP_X86_TPT) and run
 # no guest. /testbed/l1.env: NAME (the check's name), MODULE (a vendor
 # module that must be loaded first; empty: none checked).
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 . /testbed/l1.env
 if [ -n "$MODULE" ] && [ ! -d "/sys/module/$MODULE" ]; then

@@ -3,6 +3,7 @@
 # tptvmm --tpt in verify and then trust mode, 2 vCPUs, the L2 checks of
 # tpt_guest_l2.sh, each run ended by a reboot with a TPT process running;
 # then one L2 without --tpt.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 rc=0
 # Backstops only: a stuck guest is caught by the silence watchdogs

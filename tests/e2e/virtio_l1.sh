@@ -6,6 +6,7 @@
 # L1 serves a file over HTTP, fetches L2's, logs in with SSH and mounts
 # the image L2 wrote; every line is prefixed by its round (none,
 # "QEMU-", "R2-", "R2-QEMU-", ...).
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 . /testbed/l1.env
 rc=0

@@ -2,6 +2,7 @@
 # Inside L1 for e2e_vmx_tpt_cap (vmx_tpt_cap.sh), on the patched
 # kvm-intel (pml=0): kvm_intel's parameters, tpt_kvm_test, the tiny
 # guests but long_spin (Bochs 2.7 hangs on it), the TPT tiny guests.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 rc=0
 if [ -d /sys/module/kvm_intel ]; then

@@ -2,6 +2,7 @@
 # Inside L1 for e2e_vmx_tpt_guest (vmx_tpt_guest.sh): our guest kernel
 # under tptvmm --tpt=verify, one vCPU, its TPT-* lines and KVM's TPT
 # statistics.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 rc=0
 export L2_TIMEOUT=1200
