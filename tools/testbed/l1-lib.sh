@@ -15,20 +15,22 @@ now_s() { cut -d. -f1 /proc/uptime; }
 # pass NAME TEXT... / fail NAME TEXT...: one check's result line, as the
 # host's greps and l2-check.sh's own lines have it ("PASS NAME: TEXT").
 # fail returns 1, so "fail x why || rc=1" and "... || fail x why" compose.
-pass() { n=$1; shift; echo "PASS $n: $*"; }
-fail() { n=$1; shift; echo "FAIL $n: $*"; return 1; }
+# (The helpers' own variables carry a prefix: the callers' names stay
+# theirs.)
+pass() { printf 'PASS %s: ' "$1"; shift; echo "$*"; }
+fail() { printf 'FAIL %s: ' "$1"; shift; echo "$*"; return 1; }
 
 # load_module NAME [ARGS...]: insmod /lib/modules/NAME.ko with ARGS, or
 # with the words of /lib/modules/NAME.args (a test's module parameters,
 # e.g. kvm-intel.args) when none are given.
 load_module() {
-	m=$1
+	lm_name=$1
 	shift
-	if [ $# = 0 ] && [ -f "/lib/modules/$m.args" ]; then
+	if [ $# = 0 ] && [ -f "/lib/modules/$lm_name.args" ]; then
 		# shellcheck disable=SC2046 # the file holds words
-		set -- $(cat "/lib/modules/$m.args")
+		set -- $(cat "/lib/modules/$lm_name.args")
 	fi
-	insmod "/lib/modules/$m.ko" "$@"
+	insmod "/lib/modules/$lm_name.ko" "$@"
 }
 
 # tap_up ADDR/PREFIX: tap0 in L1 with that address, for an L2's
