@@ -22,6 +22,7 @@ TPT_STALL_MAPS=$(cd "$(dirname "$l2kernel")/../../.." && pwd)/System.map
 export TPT_STALL_MAPS
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/tpt_guest_l1.sh" --l2 "$l2kernel" \
 	--l2-file "$src/tests/e2e/tpt_guest_l2.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/tests/e2e/tpt_lib_l2.sh=/testbed/tpt-lib.sh" \
 	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
 	--l2-file "$build/tools/guest/tpt-corecheck=/bin/tpt-corecheck"
 status=0

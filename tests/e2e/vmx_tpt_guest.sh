@@ -18,6 +18,7 @@ export TPT_TESTBED=bochs
 l2kernel=${TPT_L2_KERNEL:-$("$src/tools/build-guest-kernel.sh")}
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/vmx_tpt_guest_l1.sh" --l2 "$l2kernel" \
 	--l2-file "$src/tests/e2e/vmx_tpt_guest_l2.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/tests/e2e/tpt_lib_l2.sh=/testbed/tpt-lib.sh" \
 	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest"
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 || status=1
