@@ -1,6 +1,7 @@
 # Sourced inside L2 (our guest kernel) by tpt_guest_l2.sh and
 # vmx_tpt_guest_l2.sh, as /testbed/tpt-lib.sh: the devirt files, result
 # lines and the checks both make after a TPT run of tpt-memtest.
+# shellcheck disable=SC2034 # dv, names, rc: for the scripts sourcing this
 dv=/sys/kernel/devirt
 names=/sys/kernel/mm/devirt/task_name
 stats=/sys/kernel/mm/devirt/stats

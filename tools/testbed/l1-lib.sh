@@ -65,6 +65,7 @@ start_vmm() {
 	sv_name=$1 sv_limit=$2
 	shift 2
 	timeout "$sv_limit" "$@" </dev/null >"/tmp/$sv_name.console" 2>"/tmp/$sv_name.err" &
+	# shellcheck disable=SC2034 # for the caller
 	vmm=$!
 }
 
