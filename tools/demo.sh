@@ -22,17 +22,9 @@ cmake --build "$src/build" -j2 >/dev/null
 tb=$src/tools/testbed
 work=$src/build/demo
 mkdir -p "$work"
-cat > "$work/run.sh" <<RUN
-#!/bin/sh
-echo "--- L1: tptvmm --kernel bzImage --initrd initrd.gz --mem ${mem}M --cpus $cpus"
-/testbed/tptvmm --kernel /testbed/l2/bzImage --initrd /testbed/l2/initrd.gz \
-	--mem ${mem}M --cpus $cpus \
-	--cmdline "console=ttyS0 reboot=k panic=-1 pci=off loglevel=4 l2exit=poweroff" </dev/null
-rc=\$?
-echo "--- L1: tptvmm exit status \$rc"
-[ \$rc = 0 ]
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" \
+. "$tb/common.sh"
+l1_env "$work/l1.env" MEM="$mem" CPUS="$cpus"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$tb/demo-l1.sh" --env "$work/l1.env" \
 	--l2 "$("$tb/host-kernel.sh")/vmlinuz"
 echo "demo: booting the emulated host, then Linux under tptvmm inside it..."
 status=0

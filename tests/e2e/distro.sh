@@ -76,12 +76,11 @@ for m in virtio_mmio virtio_blk failover net_failover virtio_net; do
 done
 # shellcheck disable=SC2086 # space-free SRC=DST specs
 "$tb/mkinitramfs.sh" "$work/stock-initrd.gz" "$src/tests/e2e/distro_stock_init.sh" $stock_mods
-printf 'L2_MEM=%s\nSB_BLOCK=%s\nSB_SECONDS=%s\nL2_LIMIT=2400\n' "$L2_MEM" "$SB_BLOCK" "$SB_SECONDS" > "$work/distro.env"
+l1_env "$work/l1.env" L2_MEM="$L2_MEM" SB_BLOCK="$SB_BLOCK" SB_SECONDS="$SB_SECONDS" L2_LIMIT=2400
 # shellcheck disable=SC2046 # bin-files.sh prints space-free specs
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/distro_l1.sh" --qemu \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/distro_l1.sh" --env "$work/l1.env" --qemu \
 	$("$tb/bin-files.sh" /usr/bin/dbclient) \
 	"$imgdir/e2e-id_ed25519=/testbed/id_ed25519" \
-	"$work/distro.env=/testbed/distro.env" \
 	"$src/tests/e2e/distro_walk.sh=/testbed/distro_walk.sh" \
 	"$l2kernel=/testbed/l2/bzImage" \
 	"$hostdir/vmlinuz=/testbed/stock/vmlinuz" "$work/stock-initrd.gz=/testbed/stock/initrd.gz" \

@@ -11,21 +11,22 @@
 #     its virtio modules, under QEMU+KVM (see below why not tptvmm): the
 #     same image boots, sshd answers, tpt-check says devirt is absent.
 # Prints DISTRO-* lines (and WALK-* lines from L2) for distro.sh to check.
-. /testbed/distro.env
-rc=0
-now() { cut -d. -f1 /proc/uptime; }
+# /testbed/l1.env: L2_MEM, SB_BLOCK, SB_SECONDS, L2_LIMIT.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
+. /testbed/l1-lib.sh
+. /testbed/l1.env
+rc=0 vmm=	# vmm: the PID of the running VMM (start_vmm)
 # clean: console text without carriage returns and terminal escapes
 clean() { tr -d '\r\033' | sed 's/\[[0-9;?]*[A-Za-z]//g'; }
 for m in tun virtio_blk; do
-	insmod /lib/modules/$m.ko || { echo "DISTRO-FAIL insmod $m"; exit 1; }
+	load_module $m || { echo "DISTRO-FAIL insmod $m"; exit 1; }
 done
 i=0
 until [ -b /dev/vda ]; do
 	i=$((i + 1)); [ $i -le 100 ] || { echo "DISTRO-FAIL L1 has no /dev/vda (the image)"; exit 1; }
 	sleep 0.1
 done
-tunctl -t tap0 >/dev/null || exit 1
-ip addr add 192.168.100.1/24 dev tap0 && ip link set tap0 up || exit 1
+tap_up 192.168.100.1/24 || exit 1
 l2=192.168.100.2
 ssh_l2() { # COMMAND...: as the image's user, key authentication
 	HOME=/root timeout "${SSH_LIMIT:-900}" /usr/bin/dbclient -y -y -i /testbed/id_ed25519 "tpt@$l2" "$@"
@@ -36,9 +37,8 @@ boot() {
 	name=$1
 	shift
 	echo "DISTRO-BOOT $name: tptvmm $*"
-	t_boot=$(now)
-	timeout "$L2_LIMIT" /testbed/tptvmm "$@" </dev/null >"/tmp/$name.console" 2>"/tmp/$name.err" &
-	vmm=$!
+	t_boot=$(now_s)
+	start_vmm "$name" "$L2_LIMIT" /testbed/tptvmm "$@"
 }
 # wait_ssh NAME: until sshd in L2 runs a command for us. A reporter
 # prints the L2 console's progress every minute meanwhile (so L1's
@@ -46,19 +46,19 @@ boot() {
 # where it is).
 wait_ssh() {
 	( while sleep 60; do
-		echo "DISTRO-WAIT $1 $(( $(now) - t_boot ))s: console $(wc -l < "/tmp/$1.console") lines, last: $(tail -1 "/tmp/$1.console" | clean | cut -c1-120)"
+		echo "DISTRO-WAIT $1 $(( $(now_s) - t_boot ))s: console $(wc -l < "/tmp/$1.console") lines, last: $(tail -1 "/tmp/$1.console" | clean | cut -c1-120)"
 	  done ) &
 	reporter=$!
 	up=1
 	while kill -0 "$vmm" 2>/dev/null; do
 		if ping -c 1 -W 2 "$l2" >/dev/null 2>&1 && [ "$(SSH_LIMIT=120 ssh_l2 echo up 2>/tmp/ssh.err)" = up ]; then
-			echo "DISTRO-SSH-UP $1 after=$(( $(now) - t_boot ))s (emulated)"
+			echo "DISTRO-SSH-UP $1 after=$(( $(now_s) - t_boot ))s (emulated)"
 			up=0
 			break
 		fi
 		sleep 5
 	done
-	kill "$reporter" 2>/dev/null; wait "$reporter" 2>/dev/null
+	stop "$reporter"
 	[ $up = 0 ] || echo "DISTRO-FAIL $1: the VMM ended before sshd answered"
 	return $up
 }
@@ -66,12 +66,12 @@ wait_ssh() {
 # still running 600 s later has hung in its shutdown: its console is
 # shown and it is killed.
 finish() {
-	t_off=$(now)
+	t_off=$(now_s)
 	SSH_LIMIT=120 ssh_l2 sudo systemctl poweroff >/dev/null 2>&1
-	while kill -0 "$vmm" 2>/dev/null && [ $(( $(now) - t_off )) -lt 600 ]; do
+	while kill -0 "$vmm" 2>/dev/null && [ $(( $(now_s) - t_off )) -lt 600 ]; do
 		sleep 5
-		[ $(( ($(now) - t_off) % 60 )) -ge 5 ] ||
-			echo "DISTRO-WAIT $1 poweroff $(( $(now) - t_off ))s: last: $(tail -1 "/tmp/$1.console" | clean | cut -c1-120)"
+		[ $(( ($(now_s) - t_off) % 60 )) -ge 5 ] ||
+			echo "DISTRO-WAIT $1 poweroff $(( $(now_s) - t_off ))s: last: $(tail -1 "/tmp/$1.console" | clean | cut -c1-120)"
 	done
 	if kill -0 "$vmm" 2>/dev/null; then
 		echo "DISTRO-FAIL $1: still running 600 s after systemctl poweroff"
@@ -80,7 +80,7 @@ finish() {
 	fi
 	wait "$vmm"
 	st=$?
-	echo "DISTRO-EXIT $1 status=$st poweroff_s=$(( $(now) - t_off )) total_s=$(( $(now) - t_boot )) (emulated)"
+	echo "DISTRO-EXIT $1 status=$st poweroff_s=$(( $(now_s) - t_off )) total_s=$(( $(now_s) - t_boot )) (emulated)"
 	grep -E 'ACPI power-off|KVM TPT stats|virtio-' "/tmp/$1.err" | sed "s/^/DISTRO-VMM $1 /"
 	grep -E 'tpt-check:|Failed|FAILED|Kernel panic|BUG|WARNING|Timed out|timed out' "/tmp/$1.console" |
 		clean | sed "s/^/DISTRO-CONSOLE $1 /"
@@ -100,7 +100,7 @@ if wait_ssh tpt; then
 	finish tpt
 else
 	rc=1
-	kill "$vmm" 2>/dev/null; wait "$vmm"
+	stop "$vmm"
 	show_console tpt
 fi
 
@@ -113,11 +113,10 @@ boot_qemu() {
 	name=$1
 	shift
 	echo "DISTRO-BOOT $name: qemu-system-x86_64 -M pc -accel kvm $*"
-	t_boot=$(now)
-	timeout "$L2_LIMIT" /usr/bin/qemu-system-x86_64 -L /testbed/qemu-data -M pc -accel kvm \
+	t_boot=$(now_s)
+	start_vmm "$name" "$L2_LIMIT" /usr/bin/qemu-system-x86_64 -L /testbed/qemu-data -M pc -accel kvm \
 		-cpu host -nodefaults -no-user-config -nographic -serial stdio -monitor none \
-		-no-reboot "$@" </dev/null >"/tmp/$name.console" 2>"/tmp/$name.err" &
-	vmm=$!
+		-no-reboot "$@"
 }
 # One vCPU: L1 has one, and with two an L2 vCPU that spins with
 # interrupts off waiting for the other (TSC sync, a call-function IPI, a
@@ -134,7 +133,7 @@ if wait_ssh stock; then
 	finish stock
 else
 	rc=1
-	kill "$vmm" 2>/dev/null; wait "$vmm"
+	stop "$vmm"
 	show_console stock
 fi
 exit $rc

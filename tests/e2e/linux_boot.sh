@@ -9,15 +9,7 @@ tb=$src/tools/testbed
 work=$build/e2e/linux_boot
 mkdir -p "$work"
 l2kernel=${TPT_L2_KERNEL:-$("$tb/host-kernel.sh")/vmlinuz}
-cat > "$work/run.sh" <<'RUN'
-#!/bin/sh
-rc=0
-sh /testbed/l2-check.sh up1 tptvmm 1 256 debug || rc=1
-sh /testbed/l2-check.sh up2 tptvmm 2 256 poweroff || rc=1
-sh /testbed/l2-check.sh big tptvmm 2 8192 debug --prefault || rc=1
-exit $rc
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/linux_boot_l1.sh" --l2 "$l2kernel"
 status=0
 # L1 needs room for the 8 GiB guest (TCG allocates L1 RAM lazily).
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1200 10240 || status=1

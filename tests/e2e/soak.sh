@@ -8,20 +8,13 @@
 set -eu
 src=$1 build=$2
 tb=$src/tools/testbed
+. "$tb/common.sh"
 work=$build/e2e/soak
 cycles=${TPT_SOAK_CYCLES:-200}
 mkdir -p "$work"
-cat > "$work/run.sh" <<RUN
-#!/bin/sh
-ASAN_OPTIONS=detect_leaks=1:quarantine_size_mb=4 /testbed/tpt_soak /testbed/guests $cycles >/tmp/soak.out 2>&1
-rc=\$?
-grep -E '^((PASS|FAIL|SKIP) soak|SOAK-MEM)' /tmp/soak.out
-grep -E 'Sanitizer|leak' /tmp/soak.out | head -20
-echo "SOAK-EXIT \$rc"
-[ \$rc = 0 ]
-RUN
+l1_env "$work/l1.env" CYCLES="$cycles"
 # shellcheck disable=SC2046 # bin-files.sh prints space-free specs
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --guests \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/soak_l1.sh" --env "$work/l1.env" --guests \
 	$("$tb/bin-files.sh" "$build/tests/soak/tpt_soak" | sed "s|=$build/tests/soak/tpt_soak\$|=/testbed/tpt_soak|")
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1500 || status=1

@@ -7,11 +7,7 @@ src=$1 build=$2
 tb=$src/tools/testbed
 work=$build/e2e/tiny_guests
 mkdir -p "$work"
-cat > "$work/run.sh" <<'RUN'
-#!/bin/sh
-sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/kvm/cases.txt
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --guests \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/tiny_guests_l1.sh" --guests \
 	"$src/tests/kvm=/testbed/kvm"
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 600
 grep -E '^(PASS|FAIL|SKIP|tiny guests:)' "$work/l1.log" | tr -d '\r'

@@ -20,46 +20,9 @@ l2kernel=$("$src/tools/build-guest-kernel.sh")
 # A stalled test bed names the L2 kernel function its CPU is in (run-l1.sh).
 TPT_STALL_MAPS=$(cd "$(dirname "$l2kernel")/../../.." && pwd)/System.map
 export TPT_STALL_MAPS
-cat > "$work/run.sh" <<'RUN'
-#!/bin/sh
-rc=0
-# Backstops only: a stuck guest is caught by the silence watchdogs
-# (l2-check.sh: 420 s, run-l1.sh: 600 s; the checks print at least every
-# few minutes even on a busy host), so a slow host must not fail here.
-# On one third of a core the verify run alone took over 900 s.
-export L2_TIMEOUT=2400
-# Short TPT processes to churn per mode (each forks one more): about 2.5
-# runs a second in the emulated test bed.
-# Trust mode boots with nohz_full=1: CPU 1 without a tick (the table
-# freeing check).
-for mode in verify:200: trust:200:nohz_full=1; do
-	extra=${mode##*:} mode=${mode%:*}
-	churn=${mode#*:} mode=${mode%:*}
-	# A 64 MiB disk for the guest's swap (the reclaim check).
-	dd if=/dev/zero of=/tmp/swap.img bs=1M count=64 2>/dev/null
-	# The L2 console, live and marked with L1's uptime: shows where a hang is.
-	# The run ends in a reboot with a TPT process running (l2exit=reboot):
-	# no vCPU may be left armed or in TPT.
-	L2_RELAY=1 L2_CMDLINE="pti=on init_on_free=1 tptcase=on tptchurn=$churn $extra" sh /testbed/l2-check.sh "tpt_$mode" tptvmm 2 512 reboot \
-		--tpt="$mode" --disk /tmp/swap.img || rc=1
-	rm -f /tmp/swap.img
-	grep -E '^TPT-' "/tmp/l2-tpt_$mode.out" | grep -v '^TPT-PROGRESS' | tr -d '\r'
-	kst=$(grep -E 'KVM TPT' "/tmp/l2-tpt_$mode.err")
-	echo "$kst"
-	if ! echo "$kst " | grep -q ' tpt_armed=0 ' || ! echo "$kst " | grep -q ' tpt_active=0 '; then
-		echo "FAIL reboot_disarmed_$mode: vCPUs left armed or in TPT at the reboot: $kst"; rc=1
-	elif ! grep -q '^TPT-REBOOT with a TPT process running' "/tmp/l2-tpt_$mode.out"; then
-		echo "FAIL reboot_disarmed_$mode: no TPT process was running at the reboot"; rc=1
-	else
-		echo "PASS reboot_disarmed_$mode: rebooted with a TPT process running, no vCPU left armed or in TPT"
-	fi
-done
-L2_CMDLINE="pti=on tptcase=off" sh /testbed/l2-check.sh tpt_no_host tptvmm 1 256 debug || rc=1
-grep -E '^TPT-' /tmp/l2-tpt_no_host.out | tr -d '\r'
-exit $rc
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/tpt_guest_l1.sh" --l2 "$l2kernel" \
 	--l2-file "$src/tests/e2e/tpt_guest_l2.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/tests/e2e/tpt_lib_l2.sh=/testbed/tpt-lib.sh" \
 	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
 	--l2-file "$build/tools/guest/tpt-corecheck=/bin/tpt-corecheck"
 status=0

@@ -3,9 +3,8 @@
 # line says which case: tptcase=on (tptvmm --tpt) or tptcase=off (without).
 # Prints TPT-PASS / TPT-FAIL lines and TPT-RESULT; exit status 0 on success.
 set -u
-dv=/sys/kernel/devirt
-names=/sys/kernel/mm/devirt/task_name
-stats=/sys/kernel/mm/devirt/stats
+# shellcheck source=SCRIPTDIR/tpt_lib_l2.sh # (in the image as /testbed/tpt-lib.sh)
+. /testbed/tpt-lib.sh
 pidsw=/sys/kernel/mm/devirt/pid
 MIB=${TPT_MIB:-8} UPDATES=${TPT_UPDATES:-1000000} CHURN=${TPT_CHURN:-200} REMAPS=${TPT_REMAPS:-300}
 FORKS=${TPT_FORKS:-2000}
@@ -17,15 +16,7 @@ for a in $(cat /proc/cmdline); do
 	tptforks=*) FORKS=${a#tptforks=} ;;
 	esac
 done
-rc=0
-pass() { echo "TPT-PASS $*"; }
-fail() { echo "TPT-FAIL $*"; rc=1; }
-# kv FILE KEY: the value of KEY in a "key value" file.
-kv() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-stat() { kv "$stats" "$1"; }
 vmstat() { kv /proc/vmstat "$1"; }
-# sums: the "checksum child" pairs on tpt-memtest result lines (stdin).
-sums() { sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p'; }
 # write VALUE FILE: prints the error message of a failed write, nothing else.
 write() { ( echo "$1" > "$2" ) 2>&1 | sed 's/.*: //'; }
 # SecPageTables in kB: where the guest accounts companion tables (after
@@ -157,13 +148,7 @@ echo "$ref" | grep -q 'collapse=ok' && echo "$got" | grep -q 'collapse=ok' &&
 # translation after the other thread's madvise (TLB shootdown).
 echo "$got" | grep -q "remaps=$REMAPS stale=0" && pass "threads_no_stale_translation: $REMAPS remaps" ||
 	fail "threads_no_stale_translation: $(echo "$got" | grep remaps=)"
-p1=$(stat processes_total)
-[ $((p1 - p0)) -ge 2 ] && pass "process_and_child_were_tpt: $((p1 - p0))" ||
-	fail "process_and_child_were_tpt: processes_total $p0 -> $p1"
-[ "$(stat fills)" -gt "$f0" ] && [ "$(stat arms)" -gt "$a0" ] &&
-	pass "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)" ||
-	fail "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)"
-[ "$(stat fallbacks)" = 0 ] && pass "no_fallbacks" || fail "no_fallbacks: $(stat fallbacks)"
+ran_as_tpt "$p0" "$f0" "$a0"
 # The buffer is 2M aligned and THP-backed here; tptvmm asks the host for
 # THP too, so some of its 2M pages must be companion 2M leaves.
 [ "$(stat huge_fills)" -gt 0 ] && pass "huge_leaves: $(stat huge_fills) of $(stat fills) fills" ||

@@ -7,21 +7,13 @@
 set -eu
 src=$1 build=$2 rounds=${3:-3}
 tb=$src/tools/testbed
+. "$tb/common.sh"
 work=$build/e2e/vmm_compare
 mkdir -p "$work"
 l2kernel=${TPT_L2_KERNEL:-$("$tb/host-kernel.sh")/vmlinuz}
-cat > "$work/run.sh" <<RUN
-#!/bin/sh
-rc=0
-for r in \$(seq $rounds); do
-	for n in 1 2; do
-		sh /testbed/l2-check.sh tptvmm\$n-\$r tptvmm \$n 256 poweroff || rc=1
-		sh /testbed/l2-check.sh qemu\$n-\$r qemu \$n 256 poweroff || rc=1
-	done
-done
-exit \$rc
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" --qemu
+l1_env "$work/l1.env" ROUNDS="$rounds"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/vmm_compare_l1.sh" --env "$work/l1.env" \
+	--l2 "$l2kernel" --qemu
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1500 || status=1
 grep -E '^(PASS|FAIL)' "$work/l1.log" | tr -d '\r' > "$work/results.txt"

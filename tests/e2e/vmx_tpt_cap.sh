@@ -14,50 +14,22 @@
 set -eu
 src=$1 build=$2
 tb=$src/tools/testbed
+. "$tb/common.sh"
 work=$build/e2e/vmx_tpt_cap
 mkdir -p "$work"
 export TPT_TESTBED=bochs
 cpuid="$build/tests/guests/tpt_cpuid.bin=/testbed/guests/tpt_cpuid.bin"
 
-cat > "$work/run-patched.sh" <<'RUN'
-#!/bin/sh
-rc=0
-if [ -d /sys/module/kvm_intel ]; then
-	p=/sys/module/kvm_intel/parameters
-	echo "PASS kvm_intel_loaded: ept=$(cat $p/ept) unrestricted_guest=$(cat $p/unrestricted_guest) vpid=$(cat $p/vpid) pml=$(cat $p/pml)"
-else
-	echo "FAIL kvm_intel_loaded: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
-	rc=1
-fi
-/testbed/tpt_kvm_test || rc=1
-grep -v '^long_spin ' /testbed/kvm/cases.txt > /tmp/cases.txt
-sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /tmp/cases.txt || rc=1
-sh /testbed/kvm/run_all.sh /testbed/tptvmm /testbed/guests /testbed/tpt/cases.txt || rc=1
-exit $rc
-RUN
-cat > "$work/run-stock.sh" <<'RUN'
-#!/bin/sh
-[ -d /sys/module/kvm_intel ] || { echo "FAIL kvm_intel_loaded"; exit 1; }
-/testbed/tptvmm --tpt --raw /testbed/guests/tpt_cpuid.bin --raw-mode real --mem 32M \
-	</dev/null >/tmp/out 2>/tmp/err
-rc=$?
-msg=$(head -1 /tmp/err)
-if [ $rc = 1 ] && grep -q 'KVM_CAP_X86_TPT' /tmp/err && ! grep -q 'TPT-CPUID' /tmp/out; then
-	echo "PASS stock_kvm_intel_refuses_tpt: exit 1, '$msg'"
-	exit 0
-fi
-echo "FAIL stock_kvm_intel_refuses_tpt: exit $rc, stderr '$msg', stdout '$(head -1 /tmp/out)'"
-exit 1
-RUN
 echo pml=0 > "$work/kvm-intel.args"
 status=0
-"$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$work/run-patched.sh" --guests \
+"$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$src/tests/e2e/vmx_tpt_cap_l1.sh" --guests \
 	"$work/kvm-intel.args=/lib/modules/kvm-intel.args" \
 	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test" \
 	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt"
 "$tb/run-l1.sh" "$work/patched.cpio.gz" "$work/patched.log" 900 || status=1
+l1_env "$work/stock.env" NAME=stock_kvm_intel_refuses_tpt MODULE=kvm_intel
 TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \
-	"$work/run-stock.sh" "$cpuid"
+	"$src/tests/e2e/stock_kvm_l1.sh" --env "$work/stock.env" "$cpuid"
 "$tb/run-l1.sh" "$work/stock.cpio.gz" "$work/stock.log" 600 || status=1
 cat "$work/patched.log" "$work/stock.log" | tr -d '\r' |
 	grep -E '^(PASS|FAIL|SKIP|TPT-COST|tpt_kvm_test:|tiny guests:)'

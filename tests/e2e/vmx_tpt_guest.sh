@@ -16,17 +16,9 @@ work=$build/e2e/vmx_tpt_guest
 mkdir -p "$work"
 export TPT_TESTBED=bochs
 l2kernel=${TPT_L2_KERNEL:-$("$src/tools/build-guest-kernel.sh")}
-cat > "$work/run.sh" <<'RUN'
-#!/bin/sh
-rc=0
-export L2_TIMEOUT=1200
-L2_RELAY=1 L2_CMDLINE="pti=on" sh /testbed/l2-check.sh tpt_verify tptvmm 1 256 debug --tpt=verify || rc=1
-grep -E '^TPT-' /tmp/l2-tpt_verify.out | tr -d '\r'
-grep -E 'KVM TPT' /tmp/l2-tpt_verify.err
-exit $rc
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$src/tests/e2e/vmx_tpt_guest_l1.sh" --l2 "$l2kernel" \
 	--l2-file "$src/tests/e2e/vmx_tpt_guest_l2.sh=/testbed/l2-run.sh" \
+	--l2-file "$src/tests/e2e/tpt_lib_l2.sh=/testbed/tpt-lib.sh" \
 	--l2-file "$build/tools/guest/tpt-memtest=/bin/tpt-memtest"
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 1700 || status=1

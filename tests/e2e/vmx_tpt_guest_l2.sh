@@ -5,14 +5,8 @@
 # tpt_guest_l2.sh for the slower Intel bed. Prints TPT-PASS / TPT-FAIL
 # lines and TPT-RESULT; exit status 0 on success.
 set -u
-dv=/sys/kernel/devirt
-names=/sys/kernel/mm/devirt/task_name
-stats=/sys/kernel/mm/devirt/stats
-rc=0
-pass() { echo "TPT-PASS $*"; }
-fail() { echo "TPT-FAIL $*"; rc=1; }
-stat() { awk -v k="$1" '$1 == k { print $2 }' "$stats"; }
-sums() { sed -n 's/.*checksum=\([0-9a-f]*\) child=\([0-9a-f]*\).*/\1 \2/p'; }
+# shellcheck source=SCRIPTDIR/tpt_lib_l2.sh # (in the image as /testbed/tpt-lib.sh)
+. /testbed/tpt-lib.sh
 
 ref=$(tpt-memtest -m 4 -n 200000) || fail "reference run failed"
 echo "TPT-REF $ref"
@@ -25,13 +19,7 @@ echo "TPT-GOT $got"
 sum_ref=$(echo "$ref" | sums) sum_got=$(echo "$got" | sums)
 [ -n "$sum_ref" ] && [ "$sum_ref" = "$sum_got" ] && pass "same_checksums: $sum_got" ||
 	fail "same_checksums: reference '$sum_ref', TPT '$sum_got'"
-p1=$(stat processes_total)
-[ $((p1 - p0)) -ge 2 ] && pass "process_and_child_were_tpt: $((p1 - p0))" ||
-	fail "process_and_child_were_tpt: processes_total $p0 -> $p1"
-[ "$(stat fills)" -gt "$f0" ] && [ "$(stat arms)" -gt "$a0" ] &&
-	pass "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)" ||
-	fail "fills_and_arms: fills $f0 -> $(stat fills), arms $a0 -> $(stat arms)"
-[ "$(stat fallbacks)" = 0 ] && pass "no_fallbacks" || fail "fallbacks: $(stat fallbacks)"
+ran_as_tpt "$p0" "$f0" "$a0"
 echo "" > $names
 sed 's/^/TPT-STAT /' $stats
 echo "TPT-RESULT rc=$rc"

@@ -77,3 +77,18 @@ unpack_linux_source() {
 	rm -rf "$1"
 	mv "$1.tmp" "$1"
 }
+
+# l1_env FILE NAME=VALUE...: the parameters of an L1 script as shell
+# assignments, one a line, each value single-quoted; the L1 script
+# sources the file as /testbed/l1.env (l1-image.sh --env FILE).
+l1_env() {
+	le_file=$1
+	shift
+	: > "$le_file"
+	for le_a; do
+		case ${le_a%%=*} in
+		''|*[!A-Za-z0-9_]*|[0-9]*) die "l1_env: '${le_a%%=*}' is not a variable name" ;;
+		esac
+		printf "%s='%s'\n" "${le_a%%=*}" "$(printf '%s' "${le_a#*=}" | sed "s/'/'\\\\''/g")" >> "$le_file"
+	done
+}

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Builds an L1 initramfs for the test bed: busybox, the L1 init, the KVM
-# modules, the static tptvmm, the L2 checker and RUN_SH as /testbed/run.sh.
+# modules, the static tptvmm, the L2 checker, the L1 helpers (l1-lib.sh)
+# and RUN_SH as /testbed/run.sh.
 # Usage: l1-image.sh OUT BUILD_DIR RUN_SH [options] [SRC=DST ...]
+#   --env FILE    FILE as /testbed/l1.env: RUN_SH's parameters, as shell
+#                 assignments it sources (common.sh's l1_env writes them)
 #   --l2 KERNEL   add KERNEL as /testbed/l2/bzImage and a fresh L2
 #                 initramfs (tools/testbed/l2-init.sh) as /testbed/l2/initrd.gz
 #   --l2-file SRC=DST  also put SRC into the L2 initramfs as DST (repeatable)
@@ -17,12 +20,13 @@
 set -eu
 tb=$(cd "$(dirname "$0")" && pwd)
 . "$tb/common.sh"
-[ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--l2 KERNEL] [--l2-file SRC=DST] [--qemu] [SRC=DST ...]"
+[ $# -ge 3 ] || die "usage: l1-image.sh OUT BUILD_DIR RUN_SH [--env FILE] [--l2 KERNEL] [--l2-file SRC=DST] [--qemu] [--guests] [SRC=DST ...]"
 out=$1 build=$2 run=$3
 shift 3
-l2kernel= qemu=0 l2files= guests=
+l2kernel= qemu=0 l2files= guests= env=
 while [ $# -gt 0 ]; do
 	case $1 in
+	--env) [ $# -ge 2 ] && [ -f "$2" ] || die "--env needs a file"; env=" $2=/testbed/l1.env"; shift 2 ;;
 	--l2) [ $# -ge 2 ] || die "--l2 needs a kernel"; l2kernel=$2; shift 2 ;;
 	--l2-file) [ $# -ge 2 ] || die "--l2-file needs SRC=DST"; l2files="$l2files $2"; shift 2 ;;
 	--qemu) qemu=1; shift ;;
@@ -54,12 +58,13 @@ if [ -n "$l2kernel" ]; then
 fi
 [ -z "$l2files" ] || [ -n "$l2kernel" ] || die "--l2-file needs --l2"
 [ $qemu = 0 ] || extra="$extra $("$tb/qemu-files.sh")"
-extra="$extra$guests"
+extra="$extra$guests$env"
 # shellcheck disable=SC2086 # $extra is a list of space-free SRC=DST specs
 "$tb/mkinitramfs.sh" "$out" "$tb/l1-init.sh" \
 	"$build/vmm/tptvmm-static=/testbed/tptvmm" \
 	"$run=/testbed/run.sh" \
 	"$tb/l2-check.sh=/testbed/l2-check.sh" \
+	"$tb/l1-lib.sh=/testbed/l1-lib.sh" \
 	"$mods/irqbypass.ko=/lib/modules/irqbypass.ko" \
 	"$mods/kvm.ko=/lib/modules/kvm.ko" \
 	"$mods/kvm-amd.ko=/lib/modules/kvm-amd.ko" \

@@ -7,6 +7,8 @@
 #   traces) between TESTBED-DMESG-BEGIN and TESTBED-DMESG-END
 #   TESTBED-RESULT: PASS|FAIL at the end, then powers off.
 export PATH=/bin:/sbin
+# shellcheck source=SCRIPTDIR/l1-lib.sh
+. /testbed/l1-lib.sh
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -28,7 +30,7 @@ vendor=amd
 grep -q '^vendor_id.*GenuineIntel' /proc/cpuinfo && vendor=intel
 stage kvm-modules
 for m in irqbypass kvm kvm-$vendor; do
-	insmod /lib/modules/$m.ko $(cat /lib/modules/$m.args 2>/dev/null) ||
+	load_module "$m" ||
 		{ echo "testbed: insmod $m failed"; finish FAIL; }
 done
 [ -c /dev/kvm ] || { echo "testbed: /dev/kvm did not appear"; finish FAIL; }

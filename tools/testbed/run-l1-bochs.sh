@@ -95,8 +95,11 @@ EOF
 echo c > "$work/rc"
 : > "$log"
 start=$(date +%s)
-timeout -k 10 --foreground "$limit" bochs -q -f "$work/bochsrc" -rc "$work/rc" \
-	</dev/null >"$work/stdout" 2>&1 &
+# The child of timeout writes its PID to $work/pid and execs bochs (a
+# script that execs bochs-bin): the watchdog ends that PID.
+# shellcheck disable=SC2016 # $$ and $@ are the child shell's
+timeout -k 10 --foreground "$limit" sh -c 'echo $$ > "$0" && exec "$@"' "$work/pid" \
+	bochs -q -f "$work/bochsrc" -rc "$work/rc" </dev/null >"$work/stdout" 2>&1 &
 tpid=$!
 # Every 10 s: Bochs' CPU time (utime + stime), the size of the console log,
 # and whether L1 has printed its result (Bochs may not end on L1's
@@ -105,7 +108,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 stalled='' ended='' last_ticks='' still=0 last_size='' quiet=0 grace=0
 while kill -0 "$tpid" 2>/dev/null; do
 	sleep 10
-	bpid=$(pgrep -P "$tpid" bochs-bin | head -1)
+	bpid=$(cat "$work/pid" 2>/dev/null)
 	[ -n "$bpid" ] || continue
 	t=$(cpu_ticks "$bpid") size=$(wc -c < "$log")
 	if [ -n "$t" ] && [ "$t" = "$last_ticks" ]; then still=$((still + 10)); else still=0; fi

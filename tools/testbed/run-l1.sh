@@ -33,9 +33,12 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: apt
 stall=${TPT_L1_STALL_SECS:-300} silent=${TPT_L1_SILENT_SECS:-600}
 start=$(date +%s)
 mon=$log.mon
-rm -f "$mon" "$log.diag"
+# QEMU writes its own PID to $pidf (-pidfile): the watchdog ends that PID.
+pidf=$log.pid
+rm -f "$mon" "$log.diag" "$pidf"
 timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_THREAD:-single}" -cpu EPYC,+svm,+npt \
 	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor "unix:$mon,server,nowait" -serial stdio \
+	-pidfile "$pidf" \
 	-kernel "$hostdir/vmlinuz" -initrd "$initrd" ${TPT_L1_QEMU_ARGS:-} \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off nokaslr unknown_nmi_panic panic_print=1" \
 	</dev/null >"$log" 2>&1 &
@@ -86,7 +89,7 @@ explain_stall() {
 }
 while kill -0 "$tpid" 2>/dev/null; do
 	sleep 10
-	qpid=$(pgrep -P "$tpid" qemu-system-x86 | head -1)
+	qpid=$(cat "$pidf" 2>/dev/null)
 	[ -n "$qpid" ] || continue
 	t=$(cpu_ticks "$qpid") size=$(wc -c < "$log")
 	if [ -n "$t" ] && [ "$t" = "$last_ticks" ]; then still=$((still + 10)); else still=0; fi

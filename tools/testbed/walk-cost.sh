@@ -11,6 +11,7 @@ set -eu
 build=$(cd "$1" && pwd)
 shift
 tb=$(cd "$(dirname "$0")" && pwd)
+. "$tb/common.sh"
 for m in "$@"; do
 	case $m in '' | *[!0-9]*) echo "walk-cost.sh: '$m' is not a size in MiB" >&2; exit 2 ;; esac
 	[ "$m" -ge 16 ] && [ "$m" -le 2048 ] || { echo "walk-cost.sh: $m MiB: between 16 and 2048" >&2; exit 2; }
@@ -18,8 +19,8 @@ done
 [ -x "$build/tests/tpt/tpt_kvm_test" ] || { echo "walk-cost.sh: build tpt_kvm_test in $build first" >&2; exit 2; }
 work=$build/walk-cost
 mkdir -p "$work"
-printf '#!/bin/sh\n/testbed/tpt_kvm_test --walk-cost %s\n' "$*" > "$work/run.sh"
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" \
+l1_env "$work/l1.env" MIBS="$*"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$tb/walk-cost-l1.sh" --env "$work/l1.env" \
 	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test"
 status=0
 "$tb/run-l1.sh" "$work/l1.cpio.gz" "$work/l1.log" 3000 "${TPT_L1_MEM:-3072}" >/dev/null || status=1

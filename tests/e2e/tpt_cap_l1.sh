@@ -1,0 +1,12 @@
+#!/bin/sh
+# Inside L1 for e2e_tpt_cap (tpt_cap.sh), on the patched kvm-amd:
+# tpt_kvm_test, the TPT tiny guests (tests/tpt/cases.txt), and no WARN,
+# BUG or Oops from the hostile ones in L1's kernel log.
+# shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
+. /testbed/l1-lib.sh
+rc=0
+/testbed/tpt_kvm_test || rc=1
+tiny_guests /testbed/tpt/cases.txt || rc=1
+# The hostile guests above must not make the host kernel warn.
+kernel_log_clean host_kernel_log || rc=1
+exit $rc
