@@ -12,6 +12,7 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
+. "$tb/common.sh"
 out=$1 rounds=$2 n=$3 n0=$4 events=$5 modes=$6
 build=${TPT_BUILD:-$src/build}
 [ -x "$build/tools/guest/tpt-exits" ] || { echo "bench: build first (cmake --build build)" >&2; exit 2; }
@@ -19,12 +20,8 @@ work=$out/work
 mkdir -p "$work"
 l2kernel=${TPT_L2_KERNEL:-$("$src/tools/build-guest-kernel.sh")}
 opts="-r,$rounds,-n,$n,-z,$n0"
-cat > "$work/run.sh" <<RUN
-#!/bin/sh
-export L2_TIMEOUT=2400
-sh /testbed/exits-run.sh $opts $events $(echo "$modes" | tr , ' ')
-RUN
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$work/run.sh" --l2 "$l2kernel" \
+l1_env "$work/l1.env" OPTS="$opts" EVENTS="$events" MODES="$(echo "$modes" | tr , ' ')"
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$tb/exits-l1.sh" --env "$work/l1.env" --l2 "$l2kernel" \
 	--l2-file "$tb/exits-l2.sh=/testbed/l2-run.sh" \
 	--l2-file "$build/tools/guest/tpt-exits=/bin/tpt-exits" \
 	"$tb/exits-trace.sh=/testbed/exits-trace.sh" "$tb/exits-run.sh=/testbed/exits-run.sh"

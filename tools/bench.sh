@@ -52,6 +52,7 @@
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 tb=$src/tools/testbed
+. "$tb/common.sh"
 mib=64 updates=0 steps='' syscalls=20000 rounds='' out='' workload=memtest real=0 reload=0
 events=syscall,fault,tick,signal,ctxsw,ctxsw-normal,ipi,drift modes=nested,tpt,verify,shadow
 while [ $# -gt 0 ]; do
@@ -124,17 +125,6 @@ ptrchase) cmd="tpt-ptrchase -m $mib -n $steps" ;;
 sysbench) cmd="sysbench-run $mib" ;;
 esac
 l2mem=$((mib * 2 + 256))
-# sysbench's report, as one line with the keys the tables read.
-cat > "$work/sysbench-run" <<'SB'
-#!/bin/sh
-out=$(/usr/bin/sysbench memory --memory-block-size="${1}M" --memory-total-size="${1}M" \
-	--memory-access-mode=rnd --threads=1 --rand-seed=1 run) || exit 1
-t=$(echo "$out" | sed -n 's/.*total time: *\([0-9.]*\)s.*/\1/p')
-ev=$(echo "$out" | sed -n 's/.*total number of events: *\([0-9]*\).*/\1/p')
-ms=$(awk -v t="$t" 'BEGIN { printf "%d", t * 1000 }')
-echo "sysbench: mib=$1 checksum=events-$ev ms=$ms update_ms=$ms"
-SB
-chmod +x "$work/sysbench-run"
 extra_l2= extra_l1=
 if [ "$workload" = sysbench ]; then
 	for spec in $("$tb/bin-files.sh" /usr/bin/sysbench); do
@@ -143,63 +133,10 @@ if [ "$workload" = sysbench ]; then
 	done
 fi
 
-# Inside L2: run the workload ROUNDS times, under TPT if the mode says so.
-cat > "$work/l2-run.sh" <<EOF
-#!/bin/sh
-mode=\$(sed -n 's/.*benchmode=\\([a-z]*\\).*/\\1/p' /proc/cmdline)
-if [ "\$mode" = tpt ] || [ "\$mode" = verify ]; then
-	echo 1 > /sys/kernel/devirt || exit 1
-	echo $bin > /sys/kernel/mm/devirt/task_name || exit 1
-fi
-i=1
-while [ \$i -le $rounds ]; do
-	r=\$($cmd) || exit 1
-	echo "BENCH mode=\$mode round=\$i" \$r
-	i=\$((i + 1))
-done
-[ "\$mode" = nested ] || [ "\$mode" = shadow ] || sed 's/^/BENCH-STAT mode='"\$mode"' /' /sys/kernel/mm/devirt/stats
-EOF
-# Inside L1 (or on this machine with --real): native runs, then one L2
-# per mode. T is where tptvmm, l2-check.sh, the L2 and the workloads are.
-cat > "$work/run.sh" <<EOF
-#!/bin/sh
-T=\${TESTBED:-/testbed}
-export TESTBED=\$T
-export L2_TIMEOUT=\${L2_TIMEOUT:-1500}
-rc=0
-i=1
-while [ \$i -le $rounds ]; do
-	r=\$(PATH=\$T:\$PATH $cmd) || rc=1
-	echo "BENCH mode=native round=\$i" \$r
-	i=\$((i + 1))
-done
-run_l2() { # MODE [tptvmm options]
-	m=\$1; shift
-	L2_CMDLINE="pti=on benchmode=\$m" sh \$T/l2-check.sh "bench_\$m" tptvmm 1 $l2mem debug "\$@" || rc=1
-	grep '^BENCH' "/tmp/l2-bench_\$m.out" | tr -d '\r'
-	grep 'KVM TPT stats' "/tmp/l2-bench_\$m.err" | sed "s/^/BENCH-KVM mode=\$m /"
-}
-run_l2 nested
-run_l2 tpt --tpt=trust
-run_l2 verify --tpt=verify
-if [ "\$T" = /testbed ]; then
-	rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko npt=0 ||
-		{ echo "BENCH-SKIP shadow: cannot reload kvm_amd with npt=0"; exit \$rc; }
-	run_l2 shadow
-elif [ "\${RELOAD_KVM:-0}" = 1 ]; then
-	# A real host: the vendor module goes back to its defaults afterwards.
-	if [ -d /sys/module/kvm_amd ]; then mod=kvm_amd opt=npt=0; else mod=kvm_intel opt=ept=0; fi
-	if modprobe -r \$mod && modprobe \$mod \$opt; then
-		run_l2 shadow
-		modprobe -r \$mod; modprobe \$mod || echo "bench: could not reload \$mod with its defaults" >&2
-	else
-		echo "BENCH-SKIP shadow: cannot reload \$mod with \$opt (other VMs running?)"
-	fi
-else
-	echo "BENCH-SKIP shadow: needs --reload-kvm (reloads the KVM vendor module with nested paging off)"
-fi
-exit \$rc
-EOF
+# The L1 and L2 scripts are files (tools/testbed/bench-l1.sh, bench-l2.sh);
+# their parameters go in env files.
+l1_env "$work/l1.env" ROUNDS="$rounds" CMD="$cmd" L2_MEM="$l2mem"
+l1_env "$work/bench.env" BIN="$bin" ROUNDS="$rounds" CMD="$cmd"
 status=0
 if [ $real = 1 ]; then
 	# The same files as in the bed's L1 image, in a directory here.
@@ -207,28 +144,30 @@ if [ $real = 1 ]; then
 	rm -rf "$rt"
 	mkdir -p "$rt/l2"
 	cp "$src/build/vmm/tptvmm-static" "$rt/tptvmm"
-	cp "$tb/l2-check.sh" "$work/run.sh" "$rt/"
+	cp "$tb/l2-check.sh" "$work/l1.env" "$rt/"
+	cp "$tb/bench-l1.sh" "$rt/run.sh"
 	cp "$l2kernel" "$rt/l2/bzImage"
 	# shellcheck disable=SC2086 # space-free specs
 	"$tb/mkinitramfs.sh" "$rt/l2/initrd.gz" "$tb/l2-init.sh" \
 		"$src/build/tools/guest/tpt-guest-util=/bin/tpt-guest-util" \
-		"$work/l2-run.sh=/testbed/l2-run.sh" \
+		"$tb/bench-l2.sh=/testbed/l2-run.sh" "$work/bench.env=/testbed/bench.env" \
 		"$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
 		"$src/build/tools/guest/tpt-ptrchase=/bin/tpt-ptrchase" \
-		"$work/sysbench-run=/bin/sysbench-run" $(echo "$extra_l2" | sed 's/--l2-file //g')
-	cp "$src/build/tools/guest/tpt-memtest" "$src/build/tools/guest/tpt-ptrchase" \
-		"$work/sysbench-run" "$rt/"
+		"$tb/bench-sysbench.sh=/bin/sysbench-run" $(echo "$extra_l2" | sed 's/--l2-file //g')
+	cp "$src/build/tools/guest/tpt-memtest" "$src/build/tools/guest/tpt-ptrchase" "$rt/"
+	cp "$tb/bench-sysbench.sh" "$rt/sysbench-run"
 	echo "bench: $rounds round(s) of '$cmd' per mode on this machine (not emulated)..." >&2
 	TESTBED=$rt RELOAD_KVM=$reload sh "$rt/run.sh" > "$work/l1.log" 2>&1 || status=1
 else
-"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$work/run.sh" --l2 "$l2kernel" \
-	--l2-file "$work/l2-run.sh=/testbed/l2-run.sh" \
+"$tb/l1-image.sh" "$work/l1.cpio.gz" "$src/build" "$tb/bench-l1.sh" --env "$work/l1.env" \
+	--l2 "$l2kernel" \
+	--l2-file "$tb/bench-l2.sh=/testbed/l2-run.sh" --l2-file "$work/bench.env=/testbed/bench.env" \
 	--l2-file "$src/build/tools/guest/tpt-memtest=/bin/tpt-memtest" \
 	--l2-file "$src/build/tools/guest/tpt-ptrchase=/bin/tpt-ptrchase" \
-	--l2-file "$work/sysbench-run=/bin/sysbench-run" $extra_l2 \
+	--l2-file "$tb/bench-sysbench.sh=/bin/sysbench-run" $extra_l2 \
 	"$src/build/tools/guest/tpt-memtest=/testbed/tpt-memtest" \
 	"$src/build/tools/guest/tpt-ptrchase=/testbed/tpt-ptrchase" \
-	"$work/sysbench-run=/testbed/sysbench-run" $extra_l1
+	"$tb/bench-sysbench.sh=/testbed/sysbench-run" $extra_l1
 echo "bench: $rounds round(s) of '$cmd' per mode in the emulated test bed..." >&2
 # Progress: each finished round as it appears in L1's console log.
 : > "$work/l1.log"
