@@ -75,7 +75,7 @@ rm -f "/tmp/l2-$name.stalled"
 ( last=-1 quiet=0
   while kill -0 "$pid" 2>/dev/null; do
 	sleep 10
-	size=$(wc -c < "$out" 2>/dev/null || echo 0)
+	size=$({ wc -c < "$out"; } 2>/dev/null || echo 0)
 	if [ "$size" = "$last" ]; then quiet=$((quiet + 10)); else quiet=0; fi
 	last=$size
 	if [ $quiet -ge "$silent" ]; then
