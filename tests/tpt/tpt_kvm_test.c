@@ -938,6 +938,52 @@ static void test_arm(struct result *r, int kvm)
  * refused, and then nothing is armed.
  */
 #define ARM_WORD_GPA 0x800000
+/*
+ * A hostile guest points the arm word at the leaf of its checked 1-D
+ * table that maps VA 0x400000 (build_tpt_tables(): at TPT_ROOT_GPA +
+ * 0x3000 + 8 * 0x400), after the walk has checked it. KVM's write must
+ * leave a non-present entry, so the load through it faults (no IDT:
+ * shutdown) instead of reading whatever frame the value would name.
+ */
+static void test_arm_word_in_table(struct result *r, int kvm)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x54, 0x54, 0, 0,			/* mov $HC_TPT_ARM, %eax */
+		0xbb, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %ebx */
+		0xb9, 0, 0, 0x01, 0,			/* mov $TPT_ROOT_GPA, %ecx */
+		0xba, 0, 0x50, 0x01, 0,			/* mov $leaf, %edx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0xb8, 0, 0x50, 0, 0,			/* mov $ARM_CR3, %eax */
+		0x0f, 0x22, 0xd8,			/* mov %rax, %cr3: enters TPT */
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0, 0x40, 0,	/* mov 0x400000, %r9 */
+		0xf4,					/* hlt */
+	};
+	const uint64_t leaf = TPT_ROOT_GPA + 0x3000 + 8 * 0x400;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	uint64_t e;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	guest_code(t.mem + CODE_GPA, code, sizeof(code));
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	got = ioctl(t.vcpu, KVM_RUN, 0) ? -errno : (long)t.run->exit_reason;
+	check(r, got == KVM_EXIT_SHUTDOWN,
+	      "arm word on a checked leaf: the load through it faults (shutdown), reads nothing", got);
+	memcpy(&e, t.mem + leaf, 8);
+	check(r, e == 2, "arm word on a checked leaf: KVM left it non-present (2)", (long)e);
+	if (ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0, "arm word on a checked leaf: the ARM itself succeeded", (long)regs.r8);
+		check(r, regs.r9 == 0, "arm word on a checked leaf: %r9 never got data", (long)regs.r9);
+	}
+	tvm_destroy(&t);
+}
+
 static void test_arm_word(struct result *r, int kvm)
 {
 	uint8_t arm[] = {
@@ -1027,6 +1073,7 @@ static void test_arm_word(struct result *r, int kvm)
 	got = vm_stat(t.vcpu, "tpt_forced_disarms");
 	check(r, got == 1, "tpt_forced_disarms counts the dropped arm", got);
 	tvm_destroy(&t);
+	test_arm_word_in_table(r, kvm);
 }
 
 /*
