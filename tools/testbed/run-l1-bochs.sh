@@ -37,6 +37,8 @@
 set -u
 . "$(dirname "$0")/common.sh"
 initrd=$1 log=$2 limit=${3:-900} mem=${4:-2048} smp=${5:-1}
+[ "$mem" -ge 32 ] && [ "$mem" -le 2048 ] ||
+	die "Bochs 2.7 takes 32 to 2048 MB of guest RAM, not '$mem'"
 hostdir=$("$(dirname "$0")/host-kernel.sh") || exit 1
 command -v bochs >/dev/null || die "bochs missing: apt-get install bochs bochsbios vgabios (tools/setup.sh)"
 command -v xorriso >/dev/null || die "xorriso missing: apt-get install xorriso (tools/setup.sh)"
