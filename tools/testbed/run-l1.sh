@@ -71,6 +71,11 @@ explain_stall() {
 	{
 		echo "testbed: STALL-DIAG: $stalled; QEMU state, L1 registers (3 samples, 2 s apart):"
 		monitor 'info status' 'info cpus'
+		# The local APIC: a halted L1 with every task asleep on a timer
+		# (seen twice) is a timer interrupt that never came: its LVT timer
+		# mode, counts and IRR say whether one was armed and pending.
+		echo "testbed: STALL-DIAG: L1's local APIC:"
+		monitor 'info lapic'
 		for i in 1 2 3; do
 			r=$(monitor 'info registers')
 			echo "$r" | grep -E '^(RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)'
