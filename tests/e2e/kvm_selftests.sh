@@ -54,6 +54,14 @@ if [ "$bed" = amd ]; then
 	# in seven runs, on Debian's modules: 137346800 against 135072305
 	# ns). A test of the emulator's clocks.
 	skip="$skip hyperv_clock"
+	# xapic_ipi_test's sender vCPU spins (IF=0) for at most 2e9 TSC ticks
+	# (0.77 s here) waiting for the halter vCPU to take its IPI, wake and
+	# halt again. On the bed's one-CPU L1 that needs L1's timer to end
+	# the sender's emulated VMRUN and L1 to run the halter's thread
+	# within that window of host time: it failed once on our modules in
+	# the same boot in which it passed on Debian's (and passed on both in
+	# the runs before). A deadline on the emulator's speed, as on Bochs.
+	skip="$skip xapic_ipi_test"
 fi
 if [ "$bed" = vmx ]; then
 	# Bochs 2.7 never leaves an L2 that runs with RFLAGS.IF=0 for an
