@@ -13,12 +13,16 @@
  *   switch to legacy paging, write CR0/CR4/EFER, set EFER.SVME or take an
  *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
  *   VMM; a VMM page outside guest RAM must stay untouched.
+ * - the arm across CR0 writes that keep PG/PE (also with kvm_intel's
+ *   unrestricted_guest=0, --restricted).
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  *
  *   tpt_kvm_test [DEVICE]             every check (DEVICE: /dev/kvm)
  *   tpt_kvm_test --walk-cost MIB...   time one verify-mode ENTER on the
  *                                     worst roots of a MIB MiB guest
+ *   tpt_kvm_test --restricted         the arm checks only, for kvm_intel
+ *                                     loaded with unrestricted_guest=0
  */
 #include <errno.h>
 #include <pthread.h>
@@ -1074,6 +1078,74 @@ static void test_arm_word(struct result *r, int kvm)
 	check(r, got == 1, "tpt_forced_disarms counts the dropped arm", got);
 	tvm_destroy(&t);
 	test_arm_word_in_table(r, kvm);
+}
+
+/*
+ * A CR0 write that keeps PG and PE while the vCPU is armed (not in TPT)
+ * keeps the arm, and the next armed CR3 load must still enter TPT. Here
+ * the write toggles CR0.AM, which KVM intercepts on both vendors. With
+ * kvm_intel.unrestricted_guest=0 vmx_set_cr0() used to turn CR3-load
+ * exiting off for every CR0 write with paging on, so the armed load no
+ * longer exited and the vCPU stayed on nested paging with the arm still
+ * set (host patch 0020); tpt_kvm_test --restricted runs this check there.
+ */
+extern const uint8_t tg_cr0_armed[], tg_cr0_armed_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_cr0_armed:\n"
+"	.code64\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
+"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %cr0, %rax\n"
+"	xor $0x40000, %eax\n"		/* CR0.AM on: PG, PE unchanged */
+"	mov %rax, %cr0\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* armed load: enters TPT */
+"	mov 0x400000, %r9\n"
+"	mov %cr3, %r10\n"		/* leaves TPT, keeps the arm */
+"	mov %cr0, %rax\n"
+"	xor $0x40000, %eax\n"		/* CR0.AM off again */
+"	mov %rax, %cr0\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* enters TPT again */
+"	mov 0x400000, %r11\n"
+"	mov %cr3, %rax\n"
+"	hlt\n"
+"tg_cr0_armed_end:\n"
+"	.popsection\n");
+
+static void test_cr0_keeps_arm(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	if (tvm_run64(&t, tg_cr0_armed, (size_t)(tg_cr0_armed_end - tg_cr0_armed), &regs) == 0) {
+		check(r, regs.r8 == 0, "CR0.AM while armed: ARM returns 0", (long)regs.r8);
+		check(r, regs.r9 == a,
+		      "after a CR0 write that keeps PG/PE, the armed CR3 load enters TPT",
+		      (long)regs.r9);
+		check(r, regs.r10 == ARM_CR3, "...and the CR3 read in TPT returns the armed CR3",
+		      (long)regs.r10);
+		check(r, regs.r11 == a, "after a second such CR0 write, the armed load enters again",
+		      (long)regs.r11);
+	} else {
+		check(r, false, "CR0.AM while armed: the guest ran to hlt", -1);
+	}
+	got = vm_stat(t.vcpu, "tpt_enters");
+	check(r, got == 2, "CR0.AM while armed: tpt_enters counts both armed loads", got);
+	got = vm_stat(t.vcpu, "tpt_armed");
+	check(r, got == 1, "CR0.AM while armed: the vCPU is still armed (tpt_armed 1)", got);
+	tvm_destroy(&t);
 }
 
 /*
@@ -2547,6 +2619,19 @@ int main(int argc, char **argv)
 			bad |= walk_cost(kvm, strtoul(argv[i], NULL, 10));
 		return bad;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--restricted")) {
+		/* kvm_intel loaded with unrestricted_guest=0: the arm's checks. */
+		kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (kvm < 0) {
+			perror("tpt_kvm_test: /dev/kvm");
+			return 2;
+		}
+		test_arm(&r, kvm);
+		test_cr0_keeps_arm(&r, kvm);
+		close(kvm);
+		printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
+		return r.fail ? 1 : 0;
+	}
 	kvm = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
@@ -2601,6 +2686,7 @@ int main(int argc, char **argv)
 	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
 	test_arm_word(&r, kvm);
+	test_cr0_keeps_arm(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
