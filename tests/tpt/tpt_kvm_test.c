@@ -14,7 +14,7 @@
  *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
  *   VMM; a VMM page outside guest RAM must stay untouched.
  * - the arm across CR0 writes that keep PG/PE (also with kvm_intel's
- *   unrestricted_guest=0, --restricted).
+ *   unrestricted_guest=0, --restricted) and the guest's PAT in TPT.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  *
@@ -1145,6 +1145,123 @@ static void test_cr0_keeps_arm(struct result *r, int kvm)
 	check(r, got == 2, "CR0.AM while armed: tpt_enters counts both armed loads", got);
 	got = vm_stat(t.vcpu, "tpt_armed");
 	check(r, got == 1, "CR0.AM while armed: the vCPU is still armed (tpt_armed 1)", got);
+	tvm_destroy(&t);
+}
+
+/*
+ * The guest's PAT in TPT (host patch 0021): on VMX a vCPU in TPT runs with
+ * an all-WB PAT in the VMCS, and the guest's value must still be what
+ * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
+ * from the VMM while the vCPU is in TPT, and neither may end TPT. The
+ * memory type itself is not visible here.
+ */
+#define PAT_GUEST	0x0001050400070406ULL	/* written by the guest in TPT */
+#define PAT_VMM		0x0007040600010406ULL	/* set by the VMM in TPT */
+extern const uint8_t tg_pat[], tg_pat_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_pat:\n"
+"	.code64\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x277, %ecx\n"		/* MSR_IA32_CR_PAT */
+"	mov $0x00070406, %eax\n"
+"	mov $0x00010504, %edx\n"
+"	wrmsr\n"
+"	rdmsr\n"
+"	shl $32, %rdx\n"
+"	or %rdx, %rax\n"
+"	mov %rax, %r9\n"
+"	mov 0x400000, %r10\n"		/* still in TPT */
+"	out %al, $0x80\n"		/* the VMM reads and sets PAT */
+"	mov $0x277, %ecx\n"
+"	rdmsr\n"
+"	shl $32, %rdx\n"
+"	or %rdx, %rax\n"
+"	mov %rax, %r11\n"
+"	mov 0x400000, %r12\n"		/* still in TPT */
+"	mov %cr3, %r13\n"		/* leaves TPT */
+"	mov 0x400000, %r14\n"
+"	hlt\n"
+"tg_pat_end:\n"
+"	.popsection\n");
+
+/* KVM_GET_MSRS/KVM_SET_MSRS of one MSR; 0 on success. */
+static int vcpu_msr(int vcpu, bool set, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e.index = index;
+	m.e.data = *data;
+	if (ioctl(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -1;
+	*data = m.e.data;
+	return 0;
+}
+
+static void test_pat_in_tpt(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	uint64_t pat_at_port = 0, pat = PAT_VMM, pat_after = 0;
+	long active_at_port = -1;
+	int ran = -1, set = -1;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	guest_code(t.mem + CODE_GPA, tg_pat, (size_t)(tg_pat_end - tg_pat));
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	for (int i = 0; i < 3 && ran < 0; i++) {
+		if (ioctl(t.vcpu, KVM_RUN, 0))
+			break;
+		if (t.run->exit_reason == KVM_EXIT_HLT)
+			ran = 0;
+		else if (t.run->exit_reason == KVM_EXIT_IO && set < 0) {
+			active_at_port = vm_stat(t.vcpu, "tpt_active");
+			vcpu_msr(t.vcpu, false, 0x277, &pat_at_port);
+			set = vcpu_msr(t.vcpu, true, 0x277, &pat);
+		} else {
+			break;
+		}
+	}
+	vcpu_msr(t.vcpu, false, 0x277, &pat_after);
+	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0, "PAT in TPT: ENTER returns 0", (long)regs.r8);
+		check(r, regs.r9 == PAT_GUEST, "PAT in TPT: RDMSR returns the guest's WRMSR",
+		      (long)regs.r9);
+		check(r, regs.r10 == a && regs.r12 == a,
+		      "PAT in TPT: WRMSR and KVM_SET_MSRS of PAT keep the vCPU in TPT",
+		      (long)regs.r12);
+		check(r, regs.r11 == PAT_VMM, "PAT in TPT: RDMSR returns the VMM's KVM_SET_MSRS",
+		      (long)regs.r11);
+		check(r, regs.r14 == b, "PAT in TPT: after the CR3 read, loads use nested paging",
+		      (long)regs.r14);
+	} else {
+		check(r, false, "PAT in TPT: the guest ran to hlt", -1);
+	}
+	check(r, active_at_port == 1, "PAT in TPT: the vCPU was in TPT at the port exit",
+	      active_at_port);
+	check(r, pat_at_port == PAT_GUEST, "PAT in TPT: KVM_GET_MSRS returns the guest's WRMSR",
+	      (long)pat_at_port);
+	check(r, set == 0 && pat_after == PAT_VMM,
+	      "PAT in TPT: KVM_SET_MSRS in TPT round-trips through KVM_GET_MSRS", (long)pat_after);
+	got = vm_stat(t.vcpu, "tpt_exits");
+	check(r, got == 1, "PAT in TPT: only the CR3 read ended TPT (tpt_exits 1)", got);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "PAT in TPT: ENTER works again afterwards", got);
 	tvm_destroy(&t);
 }
 
@@ -2687,6 +2804,7 @@ int main(int argc, char **argv)
 	test_arm(&r, kvm);
 	test_arm_word(&r, kvm);
 	test_cr0_keeps_arm(&r, kvm);
+	test_pat_in_tpt(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
