@@ -14,7 +14,8 @@
  *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
  *   VMM; a VMM page outside guest RAM must stay untouched.
  * - the arm across CR0 writes that keep PG/PE (also with kvm_intel's
- *   unrestricted_guest=0, --restricted) and the guest's PAT in TPT.
+ *   unrestricted_guest=0, --restricted), the guest's PAT in TPT, and
+ *   instructions KVM emulates in TPT (string I/O, #UD) leaving it first.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  *
@@ -1262,6 +1263,106 @@ static void test_pat_in_tpt(struct result *r, int kvm)
 	check(r, got == 1, "PAT in TPT: only the CR3 read ended TPT (tpt_exits 1)", got);
 	got = tvm_enter_only(&t, TPT_ROOT_GPA);
 	check(r, got == 0, "PAT in TPT: ENTER works again afterwards", got);
+	tvm_destroy(&t);
+}
+
+/*
+ * Instructions KVM emulates while the vCPU is in TPT (host patch 0022):
+ * the emulator reads guest memory through the guest's own tables, not the
+ * 1-D one, so KVM must leave TPT first and the vCPU go on in the view the
+ * emulation used. In TPT, VA 0x400000 reads 0xaaaa (1-D) and 0xbbbb on
+ * the guest's own tables. A string OUT from 0x400000 (emulated on both
+ * vendors) must send the byte the guest reads there afterwards; the other
+ * vendor's hypercall instruction (#UD, decoded and patched by KVM's
+ * emulator, then run again) must work and leave TPT too.
+ */
+extern const uint8_t tg_emul[], tg_emul_hc[], tg_emul_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_emul:\n"
+"	.code64\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"		/* 0xaaaa: in TPT */
+"	mov $0x400000, %esi\n"
+"	mov $0x80, %edx\n"
+"	outsb\n"			/* emulated string I/O */
+"	mov 0x400000, %r10\n"
+"	mov $0x5452, %eax\n"
+"	mov $0x10000, %ebx\n"
+"	vmmcall\n"			/* ENTER again */
+"	mov %rax, %r11\n"
+"	mov 0x400000, %r12\n"		/* 0xaaaa: in TPT */
+"	mov $0x7777, %eax\n"		/* no such hypercall: -KVM_ENOSYS */
+"tg_emul_hc:\n"
+"	.byte 0x0f, 0x01, 0x00\n"	/* the other vendor's hypercall */
+"	mov %rax, %r13\n"
+"	mov 0x400000, %r14\n"
+"	hlt\n"
+"tg_emul_end:\n"
+"	.popsection\n");
+
+static void test_emulation_leaves(struct result *r, int kvm)
+{
+	const size_t hc = (size_t)(tg_emul_hc - tg_emul);
+	const uint8_t native = hypercall_modrm, foreign = native == 0xc1 ? 0xd9 : 0xc1;
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	long out_byte = -1, active_at_out = -1, exits0, forced0;
+	int ran = -1;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	guest_code(t.mem + CODE_GPA, tg_emul, (size_t)(tg_emul_end - tg_emul));
+	t.mem[CODE_GPA + hc + 2] = foreign;
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	exits0 = vm_stat(t.vcpu, "tpt_exits");
+	forced0 = vm_stat(t.vcpu, "tpt_forced_exits");
+	for (int i = 0; i < 3 && ran < 0; i++) {
+		if (ioctl(t.vcpu, KVM_RUN, 0))
+			break;
+		if (t.run->exit_reason == KVM_EXIT_HLT) {
+			ran = 0;
+		} else if (t.run->exit_reason == KVM_EXIT_IO && out_byte < 0 &&
+			   t.run->io.direction == KVM_EXIT_IO_OUT && t.run->io.size == 1) {
+			out_byte = ((uint8_t *)t.run)[t.run->io.data_offset];
+			active_at_out = vm_stat(t.vcpu, "tpt_active");
+		} else {
+			break;
+		}
+	}
+	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0 && regs.r9 == a, "emulation in TPT: ENTER, a load via the 1-D table",
+		      (long)regs.r9);
+		check(r, out_byte == (long)(regs.r10 & 0xff),
+		      "string OUT in TPT sends the byte the guest then reads at its address",
+		      out_byte);
+		check(r, regs.r10 == b, "string OUT in TPT: the vCPU goes on out of TPT", (long)regs.r10);
+		check(r, regs.r11 == 0 && regs.r12 == a, "emulation in TPT: ENTER again works",
+		      (long)regs.r12);
+		check(r, regs.r13 == (uint64_t)-1000,
+		      "the other vendor's hypercall in TPT (#UD, emulated) returns -KVM_ENOSYS",
+		      (long)regs.r13);
+		check(r, regs.r14 == b, "the #UD that KVM emulated took the vCPU out of TPT",
+		      (long)regs.r14);
+	} else {
+		check(r, false, "emulation in TPT: the guest ran to hlt", -1);
+	}
+	check(r, active_at_out == 0, "string OUT in TPT: tpt_active 0 at the I/O exit", active_at_out);
+	check(r, t.mem[CODE_GPA + hc + 2] == native,
+	      "KVM patched the other vendor's hypercall to the native one", t.mem[CODE_GPA + hc + 2]);
+	got = vm_stat(t.vcpu, "tpt_exits") - exits0;
+	check(r, got == 2, "emulation in TPT: tpt_exits counts the two emulated exits", got);
+	got = vm_stat(t.vcpu, "tpt_forced_exits") - forced0;
+	check(r, got == 2, "emulation in TPT: both were forced exits (tpt_forced_exits)", got);
 	tvm_destroy(&t);
 }
 
@@ -2805,6 +2906,7 @@ int main(int argc, char **argv)
 	test_arm_word(&r, kvm);
 	test_cr0_keeps_arm(&r, kvm);
 	test_pat_in_tpt(&r, kvm);
+	test_emulation_leaves(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
