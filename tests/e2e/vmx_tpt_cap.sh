@@ -3,7 +3,9 @@
 # tpt_kvm_test (every check, vmcall as the hypercall), the tiny guests
 # (all but long_spin: Bochs 2.7 never exits to L1 while an L2 spins with
 # interrupts off, tools/testbed/run-l1-bochs.sh), the TPT CPUID bit with
-# and without --tpt, all on the patched kvm-intel; then tptvmm --tpt must
+# and without --tpt, all on the patched kvm-intel, then tpt_kvm_test
+# --restricted on kvm-intel reloaded with unrestricted_guest=0 (in the same
+# L1 boot, vmx_tpt_cap_l1.sh); then tptvmm --tpt must
 # fail with a clear message on Debian's stock kvm-intel. Any WARNING, BUG
 # or Oops in either L1 kernel log fails the test (run-l1-bochs.sh).
 # kvm_intel gets pml=0 in the patched run: Bochs 2.7 writes the whole

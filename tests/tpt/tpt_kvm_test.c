@@ -13,12 +13,17 @@
  *   switch to legacy paging, write CR0/CR4/EFER, set EFER.SVME or take an
  *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
  *   VMM; a VMM page outside guest RAM must stay untouched.
+ * - the arm across CR0 writes that keep PG/PE (also with kvm_intel's
+ *   unrestricted_guest=0, --restricted), the guest's PAT in TPT, and
+ *   instructions KVM emulates in TPT (string I/O, #UD) leaving it first.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  *
  *   tpt_kvm_test [DEVICE]             every check (DEVICE: /dev/kvm)
  *   tpt_kvm_test --walk-cost MIB...   time one verify-mode ENTER on the
  *                                     worst roots of a MIB MiB guest
+ *   tpt_kvm_test --restricted         the arm checks only, for kvm_intel
+ *                                     loaded with unrestricted_guest=0
  */
 #include <errno.h>
 #include <pthread.h>
@@ -1074,6 +1079,291 @@ static void test_arm_word(struct result *r, int kvm)
 	check(r, got == 1, "tpt_forced_disarms counts the dropped arm", got);
 	tvm_destroy(&t);
 	test_arm_word_in_table(r, kvm);
+}
+
+/*
+ * A CR0 write that keeps PG and PE while the vCPU is armed (not in TPT)
+ * keeps the arm, and the next armed CR3 load must still enter TPT. Here
+ * the write toggles CR0.AM, which KVM intercepts on both vendors. With
+ * kvm_intel.unrestricted_guest=0 vmx_set_cr0() used to turn CR3-load
+ * exiting off for every CR0 write with paging on, so the armed load no
+ * longer exited and the vCPU stayed on nested paging with the arm still
+ * set (host patch 0020); tpt_kvm_test --restricted runs this check there.
+ */
+extern const uint8_t tg_cr0_armed[], tg_cr0_armed_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_cr0_armed:\n"
+"	.code64\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
+"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %cr0, %rax\n"
+"	xor $0x40000, %eax\n"		/* CR0.AM on: PG, PE unchanged */
+"	mov %rax, %cr0\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* armed load: enters TPT */
+"	mov 0x400000, %r9\n"
+"	mov %cr3, %r10\n"		/* leaves TPT, keeps the arm */
+"	mov %cr0, %rax\n"
+"	xor $0x40000, %eax\n"		/* CR0.AM off again */
+"	mov %rax, %cr0\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* enters TPT again */
+"	mov 0x400000, %r11\n"
+"	mov %cr3, %rax\n"
+"	hlt\n"
+"tg_cr0_armed_end:\n"
+"	.popsection\n");
+
+static void test_cr0_keeps_arm(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	if (tvm_run64(&t, tg_cr0_armed, (size_t)(tg_cr0_armed_end - tg_cr0_armed), &regs) == 0) {
+		check(r, regs.r8 == 0, "CR0.AM while armed: ARM returns 0", (long)regs.r8);
+		check(r, regs.r9 == a,
+		      "after a CR0 write that keeps PG/PE, the armed CR3 load enters TPT",
+		      (long)regs.r9);
+		check(r, regs.r10 == ARM_CR3, "...and the CR3 read in TPT returns the armed CR3",
+		      (long)regs.r10);
+		check(r, regs.r11 == a, "after a second such CR0 write, the armed load enters again",
+		      (long)regs.r11);
+	} else {
+		check(r, false, "CR0.AM while armed: the guest ran to hlt", -1);
+	}
+	got = vm_stat(t.vcpu, "tpt_enters");
+	check(r, got == 2, "CR0.AM while armed: tpt_enters counts both armed loads", got);
+	got = vm_stat(t.vcpu, "tpt_armed");
+	check(r, got == 1, "CR0.AM while armed: the vCPU is still armed (tpt_armed 1)", got);
+	tvm_destroy(&t);
+}
+
+/*
+ * The guest's PAT in TPT (host patch 0021): on VMX a vCPU in TPT runs with
+ * an all-WB PAT in the VMCS, and the guest's value must still be what
+ * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
+ * from the VMM while the vCPU is in TPT, and neither may end TPT. The
+ * memory type itself is not visible here.
+ */
+#define PAT_GUEST	0x0001050400070406ULL	/* written by the guest in TPT */
+#define PAT_VMM		0x0007040600010406ULL	/* set by the VMM in TPT */
+extern const uint8_t tg_pat[], tg_pat_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_pat:\n"
+"	.code64\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x277, %ecx\n"		/* MSR_IA32_CR_PAT */
+"	mov $0x00070406, %eax\n"
+"	mov $0x00010504, %edx\n"
+"	wrmsr\n"
+"	rdmsr\n"
+"	shl $32, %rdx\n"
+"	or %rdx, %rax\n"
+"	mov %rax, %r9\n"
+"	mov 0x400000, %r10\n"		/* still in TPT */
+"	out %al, $0x80\n"		/* the VMM reads and sets PAT */
+"	mov $0x277, %ecx\n"
+"	rdmsr\n"
+"	shl $32, %rdx\n"
+"	or %rdx, %rax\n"
+"	mov %rax, %r11\n"
+"	mov 0x400000, %r12\n"		/* still in TPT */
+"	mov %cr3, %r13\n"		/* leaves TPT */
+"	mov 0x400000, %r14\n"
+"	hlt\n"
+"tg_pat_end:\n"
+"	.popsection\n");
+
+/* KVM_GET_MSRS/KVM_SET_MSRS of one MSR; 0 on success. */
+static int vcpu_msr(int vcpu, bool set, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e.index = index;
+	m.e.data = *data;
+	if (ioctl(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -1;
+	*data = m.e.data;
+	return 0;
+}
+
+static void test_pat_in_tpt(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	uint64_t pat_at_port = 0, pat = PAT_VMM, pat_after = 0;
+	long active_at_port = -1;
+	int ran = -1, set = -1;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	guest_code(t.mem + CODE_GPA, tg_pat, (size_t)(tg_pat_end - tg_pat));
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	for (int i = 0; i < 3 && ran < 0; i++) {
+		if (ioctl(t.vcpu, KVM_RUN, 0))
+			break;
+		if (t.run->exit_reason == KVM_EXIT_HLT)
+			ran = 0;
+		else if (t.run->exit_reason == KVM_EXIT_IO && set < 0) {
+			active_at_port = vm_stat(t.vcpu, "tpt_active");
+			vcpu_msr(t.vcpu, false, 0x277, &pat_at_port);
+			set = vcpu_msr(t.vcpu, true, 0x277, &pat);
+		} else {
+			break;
+		}
+	}
+	vcpu_msr(t.vcpu, false, 0x277, &pat_after);
+	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0, "PAT in TPT: ENTER returns 0", (long)regs.r8);
+		check(r, regs.r9 == PAT_GUEST, "PAT in TPT: RDMSR returns the guest's WRMSR",
+		      (long)regs.r9);
+		check(r, regs.r10 == a && regs.r12 == a,
+		      "PAT in TPT: WRMSR and KVM_SET_MSRS of PAT keep the vCPU in TPT",
+		      (long)regs.r12);
+		check(r, regs.r11 == PAT_VMM, "PAT in TPT: RDMSR returns the VMM's KVM_SET_MSRS",
+		      (long)regs.r11);
+		check(r, regs.r14 == b, "PAT in TPT: after the CR3 read, loads use nested paging",
+		      (long)regs.r14);
+	} else {
+		check(r, false, "PAT in TPT: the guest ran to hlt", -1);
+	}
+	check(r, active_at_port == 1, "PAT in TPT: the vCPU was in TPT at the port exit",
+	      active_at_port);
+	check(r, pat_at_port == PAT_GUEST, "PAT in TPT: KVM_GET_MSRS returns the guest's WRMSR",
+	      (long)pat_at_port);
+	check(r, set == 0 && pat_after == PAT_VMM,
+	      "PAT in TPT: KVM_SET_MSRS in TPT round-trips through KVM_GET_MSRS", (long)pat_after);
+	got = vm_stat(t.vcpu, "tpt_exits");
+	check(r, got == 1, "PAT in TPT: only the CR3 read ended TPT (tpt_exits 1)", got);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "PAT in TPT: ENTER works again afterwards", got);
+	tvm_destroy(&t);
+}
+
+/*
+ * Instructions KVM emulates while the vCPU is in TPT (host patch 0022):
+ * the emulator reads guest memory through the guest's own tables, not the
+ * 1-D one, so KVM must leave TPT first and the vCPU go on in the view the
+ * emulation used. In TPT, VA 0x400000 reads 0xaaaa (1-D) and 0xbbbb on
+ * the guest's own tables. A string OUT from 0x400000 (emulated on both
+ * vendors) must send the byte the guest reads there afterwards; the other
+ * vendor's hypercall instruction (#UD, decoded and patched by KVM's
+ * emulator, then run again) must work and leave TPT too.
+ */
+extern const uint8_t tg_emul[], tg_emul_hc[], tg_emul_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_emul:\n"
+"	.code64\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"		/* 0xaaaa: in TPT */
+"	mov $0x400000, %esi\n"
+"	mov $0x80, %edx\n"
+"	outsb\n"			/* emulated string I/O */
+"	mov 0x400000, %r10\n"
+"	mov $0x5452, %eax\n"
+"	mov $0x10000, %ebx\n"
+"	vmmcall\n"			/* ENTER again */
+"	mov %rax, %r11\n"
+"	mov 0x400000, %r12\n"		/* 0xaaaa: in TPT */
+"	mov $0x7777, %eax\n"		/* no such hypercall: -KVM_ENOSYS */
+"tg_emul_hc:\n"
+"	.byte 0x0f, 0x01, 0x00\n"	/* the other vendor's hypercall */
+"	mov %rax, %r13\n"
+"	mov 0x400000, %r14\n"
+"	hlt\n"
+"tg_emul_end:\n"
+"	.popsection\n");
+
+static void test_emulation_leaves(struct result *r, int kvm)
+{
+	const size_t hc = (size_t)(tg_emul_hc - tg_emul);
+	const uint8_t native = hypercall_modrm, foreign = native == 0xc1 ? 0xd9 : 0xc1;
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
+	long out_byte = -1, active_at_out = -1, exits0, forced0;
+	int ran = -1;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	guest_code(t.mem + CODE_GPA, tg_emul, (size_t)(tg_emul_end - tg_emul));
+	t.mem[CODE_GPA + hc + 2] = foreign;
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	exits0 = vm_stat(t.vcpu, "tpt_exits");
+	forced0 = vm_stat(t.vcpu, "tpt_forced_exits");
+	for (int i = 0; i < 3 && ran < 0; i++) {
+		if (ioctl(t.vcpu, KVM_RUN, 0))
+			break;
+		if (t.run->exit_reason == KVM_EXIT_HLT) {
+			ran = 0;
+		} else if (t.run->exit_reason == KVM_EXIT_IO && out_byte < 0 &&
+			   t.run->io.direction == KVM_EXIT_IO_OUT && t.run->io.size == 1) {
+			out_byte = ((uint8_t *)t.run)[t.run->io.data_offset];
+			active_at_out = vm_stat(t.vcpu, "tpt_active");
+		} else {
+			break;
+		}
+	}
+	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0 && regs.r9 == a, "emulation in TPT: ENTER, a load via the 1-D table",
+		      (long)regs.r9);
+		check(r, out_byte == (long)(regs.r10 & 0xff),
+		      "string OUT in TPT sends the byte the guest then reads at its address",
+		      out_byte);
+		check(r, regs.r10 == b, "string OUT in TPT: the vCPU goes on out of TPT", (long)regs.r10);
+		check(r, regs.r11 == 0 && regs.r12 == a, "emulation in TPT: ENTER again works",
+		      (long)regs.r12);
+		check(r, regs.r13 == (uint64_t)-1000,
+		      "the other vendor's hypercall in TPT (#UD, emulated) returns -KVM_ENOSYS",
+		      (long)regs.r13);
+		check(r, regs.r14 == b, "the #UD that KVM emulated took the vCPU out of TPT",
+		      (long)regs.r14);
+	} else {
+		check(r, false, "emulation in TPT: the guest ran to hlt", -1);
+	}
+	check(r, active_at_out == 0, "string OUT in TPT: tpt_active 0 at the I/O exit", active_at_out);
+	check(r, t.mem[CODE_GPA + hc + 2] == native,
+	      "KVM patched the other vendor's hypercall to the native one", t.mem[CODE_GPA + hc + 2]);
+	got = vm_stat(t.vcpu, "tpt_exits") - exits0;
+	check(r, got == 2, "emulation in TPT: tpt_exits counts the two emulated exits", got);
+	got = vm_stat(t.vcpu, "tpt_forced_exits") - forced0;
+	check(r, got == 2, "emulation in TPT: both were forced exits (tpt_forced_exits)", got);
+	tvm_destroy(&t);
 }
 
 /*
@@ -2547,6 +2837,19 @@ int main(int argc, char **argv)
 			bad |= walk_cost(kvm, strtoul(argv[i], NULL, 10));
 		return bad;
 	}
+	if (argc == 2 && !strcmp(argv[1], "--restricted")) {
+		/* kvm_intel loaded with unrestricted_guest=0: the arm's checks. */
+		kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (kvm < 0) {
+			perror("tpt_kvm_test: /dev/kvm");
+			return 2;
+		}
+		test_arm(&r, kvm);
+		test_cr0_keeps_arm(&r, kvm);
+		close(kvm);
+		printf("tpt_kvm_test: %d passed, %d failed\n", r.pass, r.fail);
+		return r.fail ? 1 : 0;
+	}
 	kvm = open(path, O_RDWR | O_CLOEXEC);
 	if (kvm < 0) {
 		fprintf(stderr, "tpt_kvm_test: %s: %s\n", path, strerror(errno));
@@ -2601,6 +2904,9 @@ int main(int argc, char **argv)
 	test_sregs_in_tpt(&r, kvm);
 	test_arm(&r, kvm);
 	test_arm_word(&r, kvm);
+	test_cr0_keeps_arm(&r, kvm);
+	test_pat_in_tpt(&r, kvm);
+	test_emulation_leaves(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
