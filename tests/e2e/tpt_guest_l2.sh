@@ -92,14 +92,6 @@ esac
 # guest pages (and companion 2M leaves) are part of every run below.
 echo always > /sys/kernel/mm/transparent_hugepage/enabled
 [ "$(cat $dv)" = 1 ] && pass "devirt_reads_1" || fail "devirt_reads_1: reads $(cat $dv)"
-# With 2 vCPUs on a busy host a spinlock holder's vCPU gets preempted; a
-# native waiter then spins with interrupts off until the host runs the
-# holder (a stall when the host's tick is late). PV spinlocks halt the
-# waiter and the unlocker kicks it (KVM_FEATURE_PV_UNHALT): on here.
-if [ "$(nproc)" -ge 2 ]; then
-	dmesg | grep -q 'kvm-guest: PV spinlocks enabled' && pass "pv_spinlocks" ||
-		fail "pv_spinlocks: $(dmesg | grep -i 'spinlock' | tr '\n' ' ')"
-fi
 grep -q 'ready 0' $stats && pass "not_ready_before_init" || fail "not_ready_before_init"
 e=$(write $$ $pidsw)
 case $e in *"No such device or address"*) pass "pid_before_init_enxio: $e" ;;
