@@ -37,7 +37,7 @@ esac
 rm -rf "$work"
 mkdir -p "$work"
 status=0
-TPT_BUILD=$build sh "$src/tools/bench.sh" --workload exits --modes $modes \
+TPT_L1_NUDGE=0 TPT_BUILD=$build sh "$src/tools/bench.sh" --workload exits --modes $modes \
 	--rounds $rounds --steps 2 --out "$work" || status=1
 csv=$work/exits.csv
 [ -f "$csv" ] || { echo "FAIL tpt_exits: no $csv"; exit 1; }

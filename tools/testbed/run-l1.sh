@@ -45,7 +45,7 @@ timeout --foreground "$limit" qemu-system-x86_64 -accel "tcg,thread=${TPT_TCG_TH
 	-m "$mem" -smp "$smp" -nographic -no-reboot -monitor "unix:$mon,server,nowait" -serial stdio \
 	-pidfile "$pidf" \
 	-kernel "$hostdir/vmlinuz" -initrd "$initrd" ${TPT_L1_QEMU_ARGS:-} \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off nokaslr unknown_nmi_panic panic_print=1" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 mitigations=off nokaslr unknown_nmi_panic panic_print=1${TPT_L1_NUDGE:+ tpt_nudge=$TPT_L1_NUDGE}" \
 	</dev/null >"$log" 2>&1 &
 tpid=$!
 # Stall watchdog, every 10 s: QEMU's CPU time (utime + stime) and the
