@@ -11,11 +11,13 @@ tb=$src/tools/testbed
 work=$build/e2e/tpt_cap
 mkdir -p "$work"
 guests="$build/tests/guests/tpt_cpuid.bin=/testbed/guests/tpt_cpuid.bin"
+# tpt_kvm_test reads the host's PAT through /dev/cpu/N/msr.
+msr="$("$tb/host-kernel.sh")/modules/msr.ko=/lib/modules/msr.ko"
 
 status=0
 "$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$src/tests/e2e/tpt_cap_l1.sh" \
 	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test" \
-	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" $guests
+	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" $guests "$msr"
 "$tb/run-l1.sh" "$work/patched.cpio.gz" "$work/patched.log" 600 >/dev/null || status=1
 l1_env "$work/stock.env" NAME=stock_kvm_refuses_tpt MODULE=
 TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \

@@ -5,6 +5,8 @@
 # shellcheck source=SCRIPTDIR/../../tools/testbed/l1-lib.sh
 . /testbed/l1-lib.sh
 rc=0
+# /dev/cpu/N/msr, from which tpt_kvm_test reads the host's PAT.
+load_module msr || fail msr_module "insmod msr.ko failed" || rc=1
 /testbed/tpt_kvm_test || rc=1
 tiny_guests /testbed/tpt/cases.txt || rc=1
 # The hostile guests above must not make the host kernel warn.

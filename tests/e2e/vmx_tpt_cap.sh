@@ -21,13 +21,15 @@ work=$build/e2e/vmx_tpt_cap
 mkdir -p "$work"
 export TPT_TESTBED=bochs
 cpuid="$build/tests/guests/tpt_cpuid.bin=/testbed/guests/tpt_cpuid.bin"
+# tpt_kvm_test reads the host's PAT through /dev/cpu/N/msr.
+msr="$("$tb/host-kernel.sh")/modules/msr.ko=/lib/modules/msr.ko"
 
 echo pml=0 > "$work/kvm-intel.args"
 status=0
 "$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$src/tests/e2e/vmx_tpt_cap_l1.sh" --guests \
 	"$work/kvm-intel.args=/lib/modules/kvm-intel.args" \
 	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test" \
-	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt"
+	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" "$msr"
 "$tb/run-l1.sh" "$work/patched.cpio.gz" "$work/patched.log" 900 || status=1
 l1_env "$work/stock.env" NAME=stock_kvm_intel_refuses_tpt MODULE=kvm_intel
 TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \

@@ -14,6 +14,8 @@ if [ -d /sys/module/kvm_intel ]; then
 else
 	fail kvm_intel_loaded "$(cut -d' ' -f1 /proc/modules | tr '\n' ' ')" || rc=1
 fi
+# /dev/cpu/N/msr, from which tpt_kvm_test reads the host's PAT.
+load_module msr || fail msr_module "insmod msr.ko failed" || rc=1
 /testbed/tpt_kvm_test || rc=1
 grep -v '^long_spin ' /testbed/kvm/cases.txt > /tmp/cases.txt
 tiny_guests /tmp/cases.txt || rc=1

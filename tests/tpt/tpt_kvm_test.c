@@ -14,8 +14,12 @@
  *   SMI while armed or in TPT, and KVM_SET_SREGS or dirty logging from the
  *   VMM; a VMM page outside guest RAM must stay untouched.
  * - the arm across CR0 writes that keep PG/PE (also with kvm_intel's
- *   unrestricted_guest=0, --restricted), the guest's PAT in TPT, and
- *   instructions KVM emulates in TPT (string I/O, #UD) leaving it first.
+ *   unrestricted_guest=0, --restricted), the guest's PAT in TPT (on SVM
+ *   TPT only with the host's PAT), and instructions KVM emulates in TPT
+ *   (string I/O, #UD) leaving it first.
+ * Every tiny guest gets the host's PAT (read from /dev/cpu/N/msr, the msr
+ * module, or else from the kernel log's "x86/PAT: Configuration" line):
+ * kvm-amd refuses TPT with any other.
  * Runs in the test bed's L1 on the patched KVM. Prints PASS/FAIL lines;
  * exit status 0 when every check passed.
  *
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -138,6 +143,115 @@ static bool supported_cpuid_has_tpt(int kvm)
 	return found;
 }
 
+/* KVM_GET_MSRS/KVM_SET_MSRS of one MSR; 0 on success. */
+static int vcpu_msr(int vcpu, bool set, uint32_t index, uint64_t *data)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.e.index = index;
+	m.e.data = *data;
+	if (ioctl(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
+		return -1;
+	*data = m.e.data;
+	return 0;
+}
+
+/*
+ * The host's PAT (MSR 0x277), which every tiny guest gets: with nested
+ * paging off, kvm-amd applies the host's PAT to the guest's PAT index
+ * bits, so it enters TPT only while the guest's PAT equals it (host patch
+ * 0024). Read on every CPU from /dev/cpu/N/msr (the msr module); without
+ * it, from the kernel log's "x86/PAT: Configuration [0-7]: ..." line (the
+ * value Linux programs on every CPU).
+ */
+#define MSR_PAT		0x277
+#define PAT_POWER_ON	0x0007040600070406ULL
+static uint64_t host_pat = PAT_POWER_ON;
+static const char *host_pat_source = "none (power-on value assumed)";
+static int host_pat_cpus, host_pat_mismatch;
+
+static int pat_from_log(uint64_t *pat)
+{
+	static const struct { const char *name; uint64_t type; } types[] = {
+		{ "UC-", 7 }, { "UC", 0 }, { "WC", 1 }, { "WT", 4 }, { "WP", 5 }, { "WB", 6 },
+	};
+	int len = klogctl(10, NULL, 0);		/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *line, *p;
+	uint64_t v = 0;
+	int n = 0;
+
+	if (len <= 0 || !(buf = calloc(1, (size_t)len + 1)))
+		return -1;
+	len = klogctl(3, buf, len);		/* SYSLOG_ACTION_READ_ALL */
+	line = len > 0 ? strstr(buf, "x86/PAT: Configuration [0-7]:") : NULL;
+	if (line) {
+		p = line + strlen("x86/PAT: Configuration [0-7]:");
+		while (n < 8 && *p && *p != '\n') {
+			size_t i;
+
+			while (*p == ' ')
+				p++;
+			for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+				if (!strncmp(p, types[i].name, strlen(types[i].name)))
+					break;
+			if (i == sizeof(types) / sizeof(types[0]))
+				break;
+			v |= types[i].type << (8 * n++);
+			p += strlen(types[i].name);
+		}
+	}
+	free(buf);
+	if (n != 8)
+		return -1;
+	*pat = v;
+	return 0;
+}
+
+static void read_host_pat(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+	for (long cpu = 0; cpu < cpus; cpu++) {
+		char path[64];
+		uint64_t v;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/cpu/%ld/msr", cpu);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &v, 8, MSR_PAT) == 8) {
+			if (host_pat_cpus++ == 0)
+				host_pat = v;
+			else if (v != host_pat)
+				host_pat_mismatch++;
+		}
+		close(fd);
+	}
+	if (host_pat_cpus)
+		host_pat_source = "/dev/cpu/N/msr";
+	else if (pat_from_log(&host_pat) == 0)
+		host_pat_source = "the kernel log";
+	printf("tpt_kvm_test: host PAT 0x%016llx from %s (%d CPUs read)\n",
+	       (unsigned long long)host_pat, host_pat_source, host_pat_cpus);
+}
+
+/* The guest's PAT as the host's, before it runs. */
+static void vcpu_set_host_pat(int vcpu)
+{
+	uint64_t pat = host_pat;
+
+	if (vcpu_msr(vcpu, true, MSR_PAT, &pat)) {
+		perror("KVM_SET_MSRS (PAT)");
+		exit(2);
+	}
+}
+
 #define GUEST_MEM	(16u << 20)
 #define GUEST_FRAMES	(GUEST_MEM / 4096)
 #define CODE_GPA	0x1000
@@ -184,6 +298,7 @@ static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
 		perror("vCPU");
 		exit(2);
 	}
+	vcpu_set_host_pat(t->vcpu);
 	if (ioctl(t->vcpu, KVM_GET_SREGS, &sregs)) {
 		perror("KVM_GET_SREGS");
 		exit(2);
@@ -1154,10 +1269,18 @@ static void test_cr0_keeps_arm(struct result *r, int kvm)
  * an all-WB PAT in the VMCS, and the guest's value must still be what
  * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
  * from the VMM while the vCPU is in TPT, and neither may end TPT. The
- * memory type itself is not visible here.
+ * memory type itself is not visible here. On SVM both writes are of the
+ * host's PAT: there the CPU applies the host's PAT in TPT, and a guest's
+ * other PAT has no place in it.
  */
 #define PAT_GUEST	0x0001050400070406ULL	/* written by the guest in TPT */
 #define PAT_VMM		0x0007040600010406ULL	/* set by the VMM in TPT */
+#define PAT_DATA_GPA	0x8000			/* the value the guest writes */
+
+static bool vendor_amd(void)
+{
+	return hypercall_modrm == 0xd9;
+}
 extern const uint8_t tg_pat[], tg_pat_end[];
 __asm__(
 "	.pushsection .rodata\n"
@@ -1168,8 +1291,8 @@ __asm__(
 "	vmmcall\n"
 "	mov %rax, %r8\n"
 "	mov $0x277, %ecx\n"		/* MSR_IA32_CR_PAT */
-"	mov $0x00070406, %eax\n"
-"	mov $0x00010504, %edx\n"
+"	mov 0x8000, %eax\n"		/* PAT_DATA_GPA */
+"	mov 0x8004, %edx\n"
 "	wrmsr\n"
 "	rdmsr\n"
 "	shl $32, %rdx\n"
@@ -1189,35 +1312,20 @@ __asm__(
 "tg_pat_end:\n"
 "	.popsection\n");
 
-/* KVM_GET_MSRS/KVM_SET_MSRS of one MSR; 0 on success. */
-static int vcpu_msr(int vcpu, bool set, uint32_t index, uint64_t *data)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.e.index = index;
-	m.e.data = *data;
-	if (ioctl(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &m) != 1)
-		return -1;
-	*data = m.e.data;
-	return 0;
-}
-
 static void test_pat_in_tpt(struct result *r, int kvm)
 {
 	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	const uint64_t pat_guest = vendor_amd() ? host_pat : PAT_GUEST;
+	const uint64_t pat_vmm = vendor_amd() ? host_pat : PAT_VMM;
 	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2 };
-	uint64_t pat_at_port = 0, pat = PAT_VMM, pat_after = 0;
+	uint64_t pat_at_port = 0, pat = pat_vmm, pat_after = 0;
 	long active_at_port = -1;
 	int ran = -1, set = -1;
 	struct tvm t;
 	long got;
 
 	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + PAT_DATA_GPA, &pat_guest, 8);
 	memcpy(t.mem + 0x400000, &b, 8);
 	memcpy(t.mem + 0x600000, &a, 8);
 	guest_code(t.mem + CODE_GPA, tg_pat, (size_t)(tg_pat_end - tg_pat));
@@ -1241,12 +1349,12 @@ static void test_pat_in_tpt(struct result *r, int kvm)
 	vcpu_msr(t.vcpu, false, 0x277, &pat_after);
 	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
 		check(r, regs.r8 == 0, "PAT in TPT: ENTER returns 0", (long)regs.r8);
-		check(r, regs.r9 == PAT_GUEST, "PAT in TPT: RDMSR returns the guest's WRMSR",
+		check(r, regs.r9 == pat_guest, "PAT in TPT: RDMSR returns the guest's WRMSR",
 		      (long)regs.r9);
 		check(r, regs.r10 == a && regs.r12 == a,
 		      "PAT in TPT: WRMSR and KVM_SET_MSRS of PAT keep the vCPU in TPT",
 		      (long)regs.r12);
-		check(r, regs.r11 == PAT_VMM, "PAT in TPT: RDMSR returns the VMM's KVM_SET_MSRS",
+		check(r, regs.r11 == pat_vmm, "PAT in TPT: RDMSR returns the VMM's KVM_SET_MSRS",
 		      (long)regs.r11);
 		check(r, regs.r14 == b, "PAT in TPT: after the CR3 read, loads use nested paging",
 		      (long)regs.r14);
@@ -1255,9 +1363,9 @@ static void test_pat_in_tpt(struct result *r, int kvm)
 	}
 	check(r, active_at_port == 1, "PAT in TPT: the vCPU was in TPT at the port exit",
 	      active_at_port);
-	check(r, pat_at_port == PAT_GUEST, "PAT in TPT: KVM_GET_MSRS returns the guest's WRMSR",
+	check(r, pat_at_port == pat_guest, "PAT in TPT: KVM_GET_MSRS returns the guest's WRMSR",
 	      (long)pat_at_port);
-	check(r, set == 0 && pat_after == PAT_VMM,
+	check(r, set == 0 && pat_after == pat_vmm,
 	      "PAT in TPT: KVM_SET_MSRS in TPT round-trips through KVM_GET_MSRS", (long)pat_after);
 	got = vm_stat(t.vcpu, "tpt_exits");
 	check(r, got == 1, "PAT in TPT: only the CR3 read ended TPT (tpt_exits 1)", got);
@@ -1823,6 +1931,7 @@ static void test_attacks(struct result *r, int kvm)
 			perror("second vCPU");
 			exit(2);
 		}
+		vcpu_set_host_pat(c[1].vcpu);
 		{
 			struct tvm t1 = a;
 
@@ -2825,6 +2934,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);	/* results survive a crash */
 	set_vendor();
+	read_host_pat();
 	if (argc > 2 && !strcmp(argv[1], "--walk-cost")) {
 		int bad = 0;
 

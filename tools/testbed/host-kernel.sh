@@ -2,12 +2,13 @@
 # Makes the pinned Debian cloud kernel (the L1 host of the test bed, and the
 # default L2 guest kernel until guest_kernel/ builds its own) available in
 # the cache: $HOST_DIR/vmlinuz and $HOST_DIR/modules/*.ko: the KVM modules,
-# and tun and loop for the virtio tests (tap networking, mounting images).
+# tun and loop for the virtio tests (tap networking, mounting images), and
+# msr (/dev/cpu/N/msr: tpt_kvm_test reads the host's PAT).
 # Prints $HOST_DIR. Downloads once; later runs reuse the cache.
 set -eu
 . "$(dirname "$0")/common.sh"
 MODS="virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-amd arch/x86/kvm/kvm-intel
-drivers/net/tun drivers/block/loop"
+drivers/net/tun drivers/block/loop arch/x86/kernel/msr"
 
 host_complete() {
 	[ -f "$HOST_DIR/.complete" ] || return 1
