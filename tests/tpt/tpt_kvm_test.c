@@ -1269,9 +1269,9 @@ static void test_cr0_keeps_arm(struct result *r, int kvm)
  * an all-WB PAT in the VMCS, and the guest's value must still be what
  * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
  * from the VMM while the vCPU is in TPT, and neither may end TPT. The
- * memory type itself is not visible here. On SVM both writes are of the
- * host's PAT: there the CPU applies the host's PAT in TPT, and a guest's
- * other PAT has no place in it.
+ * memory type itself is not visible here. On SVM a PAT other than the
+ * host's ends TPT (host patch 0024, test_host_pat()), so there both
+ * writes are of the host's PAT.
  */
 #define PAT_GUEST	0x0001050400070406ULL	/* written by the guest in TPT */
 #define PAT_VMM		0x0007040600010406ULL	/* set by the VMM in TPT */
@@ -1371,6 +1371,201 @@ static void test_pat_in_tpt(struct result *r, int kvm)
 	check(r, got == 1, "PAT in TPT: only the CR3 read ended TPT (tpt_exits 1)", got);
 	got = tvm_enter_only(&t, TPT_ROOT_GPA);
 	check(r, got == 0, "PAT in TPT: ENTER works again afterwards", got);
+	tvm_destroy(&t);
+}
+
+/*
+ * TPT only with the host's PAT on SVM (host patch 0024): with nested paging
+ * off the VMCB's guest PAT is not used and the CPU applies the host's PAT
+ * to the guest's PAT index bits. With a guest PAT other than the host's,
+ * ENTER and ARM are refused (-KVM_EOPNOTSUPP, tpt_mode_refusals); with the
+ * host's they work; a PAT write that makes the two differ while in TPT
+ * (guest WRMSR, or KVM_SET_MSRS from the VMM) or while armed leaves TPT
+ * and drops the arm, and the guest's next load of the marker at VA
+ * 0x400000 reads guest-physical 0x400000 (0xbbbb), not the frame the 1-D
+ * table names there (0xaaaa). On VMX the guest's PAT does not matter
+ * (host patch 0021): the same steps stay in TPT.
+ */
+extern const uint8_t tg_hp_write[], tg_hp_write_end[];
+extern const uint8_t tg_hp_armed[], tg_hp_armed_end[];
+extern const uint8_t tg_hp_vmm[], tg_hp_vmm_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"	.code64\n"
+"tg_hp_write:\n"			/* ENTER, then WRMSR PAT in TPT */
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	xor %ecx, %ecx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"		/* in TPT: 0xaaaa */
+"	mov $0x277, %ecx\n"		/* MSR_IA32_CR_PAT */
+"	mov 0x8000, %eax\n"		/* PAT_DATA_GPA */
+"	mov 0x8004, %edx\n"
+"	wrmsr\n"
+"	mov 0x400000, %r10\n"
+"	hlt\n"
+"tg_hp_write_end:\n"
+"tg_hp_armed:\n"			/* ARM, WRMSR PAT, the armed CR3 load */
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
+"	mov $0x10000, %ecx\n"
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x277, %ecx\n"
+"	mov 0x8000, %eax\n"
+"	mov 0x8004, %edx\n"
+"	wrmsr\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* enters TPT only if still armed */
+"	mov 0x400000, %r9\n"
+"	hlt\n"
+"tg_hp_armed_end:\n"
+"tg_hp_vmm:\n"				/* ENTER, the VMM sets PAT at the port */
+"	mov $0x5452, %eax\n"
+"	mov $0x10000, %ebx\n"
+"	xor %ecx, %ecx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"
+"	out %al, $0x80\n"
+"	mov 0x400000, %r10\n"
+"	hlt\n"
+"tg_hp_vmm_end:\n"
+"	.popsection\n");
+
+static void test_host_pat(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	const uint64_t other = host_pat == PAT_POWER_ON ? PAT_GUEST : PAT_POWER_ON;
+	const bool amd = vendor_amd();
+	const uint64_t out_of_tpt = amd ? b : a;	/* marker after the PAT change */
+	struct kvm_regs regs;
+	uint64_t pat, got;
+	long active_at_port = -1, f0, d0, m0;
+	int ran = -1, set = -1;
+	struct tvm t;
+
+	check(r, (host_pat_cpus > 0 || strcmp(host_pat_source, "the kernel log") == 0) &&
+	      host_pat_mismatch == 0,
+	      "host PAT: read (msr module or kernel log), the same on every CPU read",
+	      host_pat_cpus);
+
+	/* ENTER and ARM with a guest PAT other than the host's, then with it. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	pat = other;
+	vcpu_msr(t.vcpu, true, MSR_PAT, &pat);
+	m0 = vm_stat(t.vcpu, "tpt_mode_refusals");
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == (amd ? (uint64_t)-95 : 0),
+	      amd ? "host PAT: ENTER with another guest PAT is refused (-KVM_EOPNOTSUPP)" :
+		    "host PAT: ENTER with another guest PAT works on VMX", (long)got);
+	got = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA);
+	check(r, got == (amd ? (uint64_t)-95 : 0),
+	      amd ? "host PAT: ARM with another guest PAT is refused (-KVM_EOPNOTSUPP)" :
+		    "host PAT: ARM with another guest PAT works on VMX", (long)got);
+	tvm_hypercall64(&t, HC_TPT_ARM, 0, 0);
+	got = (uint64_t)(vm_stat(t.vcpu, "tpt_mode_refusals") - m0);
+	check(r, got == (amd ? 2 : 0), "host PAT: tpt_mode_refusals counted the refusals",
+	      (long)got);
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_enters");
+	check(r, got == (amd ? 0 : 1), "host PAT: tpt_enters counts only entries made", (long)got);
+	pat = host_pat;
+	vcpu_msr(t.vcpu, true, MSR_PAT, &pat);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "host PAT: ENTER with the host's PAT works", (long)got);
+	got = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA);
+	check(r, got == 0, "host PAT: ARM with the host's PAT works", (long)got);
+	tvm_destroy(&t);
+
+	/* A guest WRMSR of another PAT in TPT. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + PAT_DATA_GPA, &other, 8);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	if (tvm_run64(&t, tg_hp_write, (size_t)(tg_hp_write_end - tg_hp_write), &regs) == 0) {
+		check(r, regs.r8 == 0 && regs.r9 == a,
+		      "host PAT: ENTER works and the load before the WRMSR is in TPT", (long)regs.r9);
+		check(r, regs.r10 == out_of_tpt,
+		      amd ? "host PAT: after a guest WRMSR of another PAT the guest reads guest-physical memory" :
+			    "host PAT: a guest WRMSR of another PAT keeps TPT on VMX", (long)regs.r10);
+	} else {
+		check(r, false, "host PAT: the WRMSR guest ran to hlt", -1);
+	}
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_active");
+	check(r, got == (amd ? 0 : 1), "host PAT: tpt_active after the WRMSR", (long)got);
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_forced_exits");
+	check(r, got == (amd ? 1 : 0), "host PAT: the WRMSR counted in tpt_forced_exits", (long)got);
+	pat = 0;
+	vcpu_msr(t.vcpu, false, MSR_PAT, &pat);
+	check(r, pat == other, "host PAT: KVM_GET_MSRS returns the guest's PAT", (long)pat);
+	got = tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == (amd ? (uint64_t)-95 : 0),
+	      "host PAT: ENTER after it is refused on SVM only", (long)got);
+	tvm_destroy(&t);
+
+	/* A guest WRMSR of another PAT while armed, then the armed CR3 load. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	memcpy(t.mem + PAT_DATA_GPA, &other, 8);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	d0 = vm_stat(t.vcpu, "tpt_forced_disarms");
+	if (tvm_run64(&t, tg_hp_armed, (size_t)(tg_hp_armed_end - tg_hp_armed), &regs) == 0) {
+		check(r, regs.r8 == 0, "host PAT: ARM with the host's PAT returns 0", (long)regs.r8);
+		check(r, regs.r9 == out_of_tpt,
+		      amd ? "host PAT: a WRMSR of another PAT drops the arm (the armed load reads guest-physical)" :
+			    "host PAT: the arm survives a WRMSR of another PAT on VMX", (long)regs.r9);
+	} else {
+		check(r, false, "host PAT: the armed guest ran to hlt", -1);
+	}
+	got = (uint64_t)vm_stat(t.vcpu, "tpt_armed");
+	check(r, got == (amd ? 0 : 1), "host PAT: tpt_armed after the WRMSR", (long)got);
+	got = (uint64_t)(vm_stat(t.vcpu, "tpt_forced_disarms") - d0);
+	check(r, got == (amd ? 1 : 0), "host PAT: the drop counted in tpt_forced_disarms",
+	      (long)got);
+	tvm_destroy(&t);
+
+	/* KVM_SET_MSRS of another PAT from the VMM while the vCPU is in TPT. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	guest_code(t.mem + CODE_GPA, tg_hp_vmm, (size_t)(tg_hp_vmm_end - tg_hp_vmm));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 2;
+	if (ioctl(t.vcpu, KVM_SET_REGS, &regs)) {
+		perror("KVM_SET_REGS");
+		exit(2);
+	}
+	f0 = vm_stat(t.vcpu, "tpt_forced_exits");
+	for (int i = 0; i < 3 && ran < 0; i++) {
+		if (ioctl(t.vcpu, KVM_RUN, 0))
+			break;
+		if (t.run->exit_reason == KVM_EXIT_HLT) {
+			ran = 0;
+		} else if (t.run->exit_reason == KVM_EXIT_IO && set < 0) {
+			active_at_port = vm_stat(t.vcpu, "tpt_active");
+			pat = other;
+			set = vcpu_msr(t.vcpu, true, MSR_PAT, &pat);
+		} else {
+			break;
+		}
+	}
+	if (ran == 0 && ioctl(t.vcpu, KVM_GET_REGS, &regs) == 0) {
+		check(r, regs.r8 == 0 && regs.r9 == a && active_at_port == 1,
+		      "host PAT: in TPT at the port exit", active_at_port);
+		check(r, set == 0 && regs.r10 == out_of_tpt,
+		      amd ? "host PAT: after KVM_SET_MSRS of another PAT the guest reads guest-physical memory" :
+			    "host PAT: KVM_SET_MSRS of another PAT keeps TPT on VMX", (long)regs.r10);
+	} else {
+		check(r, false, "host PAT: the KVM_SET_MSRS guest ran to hlt", -1);
+	}
+	got = (uint64_t)(vm_stat(t.vcpu, "tpt_forced_exits") - f0);
+	check(r, got == (amd ? 1 : 0), "host PAT: KVM_SET_MSRS counted in tpt_forced_exits",
+	      (long)got);
 	tvm_destroy(&t);
 }
 
@@ -3016,6 +3211,7 @@ int main(int argc, char **argv)
 	test_arm_word(&r, kvm);
 	test_cr0_keeps_arm(&r, kvm);
 	test_pat_in_tpt(&r, kvm);
+	test_host_pat(&r, kvm);
 	test_emulation_leaves(&r, kvm);
 	test_modes(&r, kvm);
 	test_stale(&r, kvm);
