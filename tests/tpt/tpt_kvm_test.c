@@ -517,6 +517,7 @@ static void test_init(struct result *r, int kvm)
 #define HC_TPT_ARM	0x5454
 #define PML4_GPA	0x2000		/* the guest's own tables (identity, 2M) */
 #define TPT_ROOT_GPA	0x10000		/* 1-D tables: PML4, PDPT, PD, 8 PTs */
+#define PTE_P		1ULL
 #define PTE_P_RW	3ULL
 
 /* The host's supported CPUID on the vCPU: long mode needs CPUID.LM. */
@@ -640,6 +641,16 @@ static uint64_t map_entry(struct tvm *t, uint64_t gfn)
  * 0x500000 -> frame of GPA 0x700000, so accesses through them can be told
  * from accesses through the guest's own tables.
  */
+/*
+ * Frames the tests use as 1-D tables (TPT_ROOT_GPA's 11 pages and the
+ * hostile VM's, 0x20000-0x22fff): mapped read-only, as verify mode requires
+ * of a tree's own tables.
+ */
+static bool tpt_table_gfn(uint64_t gfn)
+{
+	return gfn >= (TPT_ROOT_GPA >> 12) && gfn <= 0x22;
+}
+
 static void build_tpt_tables(struct tvm *t)
 {
 	const uint64_t pdpt = TPT_ROOT_GPA + 0x1000, pd = TPT_ROOT_GPA + 0x2000;
@@ -662,7 +673,7 @@ static void build_tpt_tables(struct tvm *t)
 			src = 0x600;
 		else if (gfn == 0x500)
 			src = 0x700;
-		e = map_entry(t, src) << 12 | PTE_P_RW;
+		e = map_entry(t, src) << 12 | (tpt_table_gfn(gfn) ? PTE_P : PTE_P_RW);
 		memcpy(t->mem + pt + 8 * gfn, &e, 8);
 	}
 }
@@ -2077,7 +2088,8 @@ static void test_attacks(struct result *r, int kvm)
 	got = tvm_enter_only(&a, TPT_ROOT_GPA);
 	check(r, got == (uint64_t)-22, "a misaligned 2M leaf is refused (-KVM_EINVAL)", (long)got);
 	/* A 2M leaf over A's own first 2 MiB: accepted exactly when the host
-	 * backs them with 512 contiguous, aligned frames (THP, say). */
+	 * backs them with 512 contiguous, aligned frames (THP, say). Read-only:
+	 * they hold A's tables. */
 	{
 		bool contiguous = !(map_entry(&a, 0) & 511);
 		long h1 = vm_stat(a.vm, "tpt_huge_refused");
@@ -2085,7 +2097,7 @@ static void test_attacks(struct result *r, int kvm)
 		for (uint64_t i = 1; i < 512 && contiguous; i++)
 			contiguous = map_entry(&a, i) == map_entry(&a, 0) + i;
 		build_tpt_tables(&a);
-		v = map_entry(&a, 0) << 12 | 0x80 | PTE_P_RW;
+		v = map_entry(&a, 0) << 12 | 0x80 | PTE_P;
 		memcpy(a.mem + pd + 8 * 5, &v, 8);
 		got = tvm_enter_only(&a, TPT_ROOT_GPA);
 		printf("INFO A's first 2 MiB are %scontiguous in host memory\n", contiguous ? "" : "not ");
@@ -2776,6 +2788,173 @@ static void test_legacy_paging(struct result *r, int kvm)
  * CR4.PGE; an unchanged CR0 matches the read shadow) and change nothing
  * KVM depends on: TPT stays.
  */
+/*
+ * Verify mode refuses a tree that maps one of its own table frames writable
+ * (host patch 0026), and needs CR0.WP: else code running on the tree could
+ * rewrite a checked entry to name any host frame. The attack below stores
+ * through VA 0x400000 + 8 * 0x123, which the 1-D tree maps to its first
+ * page table (gfn 0x13), the leaf for VA 0x123000, writing an entry that
+ * names a host page outside guest RAM; it then reads VA 0x123000.
+ */
+#define WT_PT		(TPT_ROOT_GPA + 0x3000)		/* PT of gfns 0-511 */
+#define WT_ALIAS	(WT_PT + 8 * 0x400)		/* the leaf for VA 0x400000 */
+#define WT_TARGET	(WT_PT + 8 * 0x123)		/* the leaf the attack rewrites */
+#define WT_MARK		0x5151515151515151ULL		/* at GPA 0x123000 */
+
+/* Runs @code at CODE_GPA; returns the exit reason or -errno, fills @regs. */
+static long tvm_run_exit(struct tvm *t, const uint8_t *code, size_t len, struct kvm_regs *regs)
+{
+	long got;
+
+	guest_code(t->mem + CODE_GPA, code, len);
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = CODE_GPA;
+	regs->rflags = 2;
+	if (ioctl(t->vcpu, KVM_SET_REGS, regs))
+		return -errno;
+	got = ioctl(t->vcpu, KVM_RUN, 0) ? -errno : (long)t->run->exit_reason;
+	if (ioctl(t->vcpu, KVM_GET_REGS, regs))
+		memset(regs, 0, sizeof(*regs));
+	return got;
+}
+
+/* ENTER; [clear CR0.WP;] store @evil at VA WT_ALIAS's 0x123 entry; read VA 0x123000. */
+static long wt_attack(struct tvm *t, uint64_t evil, bool clear_wp, struct kvm_regs *regs)
+{
+	uint8_t code[] = {
+		0xb8, 0x52, 0x54, 0, 0,			/* mov $HC_TPT_ENTER, %eax */
+		0xbb, 0x00, 0x00, 0x01, 0x00,		/* mov $TPT_ROOT_GPA, %ebx */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+		0x0f, 0x20, 0xc0,			/* mov %cr0, %rax */
+		0x48, 0x25, 0xff, 0xff, 0xfe, 0xff,	/* and $~CR0.WP, %rax */
+		0x0f, 0x22, 0xc0,			/* mov %rax, %cr0 */
+		0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,	/* movabs $evil, %rax */
+		0x48, 0x89, 0x04, 0x25, 0x18, 0x09, 0x40, 0x00, /* mov %rax, 0x400918 */
+		0x0f, 0x01, 0x3c, 0x25, 0, 0x30, 0x12, 0, /* invlpg 0x123000 */
+		0x4c, 0x8b, 0x0c, 0x25, 0, 0x30, 0x12, 0, /* mov 0x123000, %r9 */
+		0xb8, 0x53, 0x54, 0, 0,			/* mov $HC_TPT_EXIT, %eax */
+		0x0f, 0x01, 0xd9,			/* vmmcall */
+		0xf4,					/* hlt */
+	};
+
+	memcpy(code + 30, &evil, 8);
+	if (!clear_wp)
+		memset(code + 16, 0x90, 12);		/* nop out the CR0 write */
+	return tvm_run_exit(t, code, sizeof(code), regs);
+}
+
+static void test_writable_tables(struct result *r, int kvm)
+{
+	static uint8_t foreign[4096] __attribute__((aligned(4096)));
+	static uint8_t seen[4096];
+	const uint64_t mark = WT_MARK;
+	struct kvm_regs g;
+	uint64_t e, target, evil, v;
+	long w0, f0, x0, got;
+	struct tvm t;
+
+	memset(foreign, 0x01, sizeof(foreign));	/* a host page outside guest RAM */
+	memcpy(seen, foreign, sizeof(seen));
+	evil = host_pfn(foreign) << 12 | PTE_P_RW;
+
+	/* A leaf that maps the tree's first page table writable. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x123000, &mark, 8);
+	memcpy(&target, t.mem + WT_TARGET, 8);
+	e = map_entry(&t, WT_PT >> 12) << 12 | PTE_P_RW;
+	memcpy(t.mem + WT_ALIAS, &e, 8);
+	w0 = vm_stat(t.vm, "tpt_writable_tables");
+	f0 = refusals(&t);
+	got = wt_attack(&t, evil, false, &g);
+	check(r, got == KVM_EXIT_HLT && g.r8 == (uint64_t)-1,
+	      "a tree with a writable leaf over its own table is refused (-KVM_EPERM)", (long)g.r8);
+	check(r, vm_stat(t.vm, "tpt_writable_tables") - w0 == 1 && refusals(&t) == f0 &&
+	      vm_stat(t.vcpu, "tpt_enters") == 0,
+	      "...counted in tpt_writable_tables (not as an ownership failure), never entered",
+	      vm_stat(t.vm, "tpt_writable_tables") - w0);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	memcpy(&v, t.mem + 0x400918, 8);
+	check(r, e == target && v == evil,
+	      "...the attack's store went through nested paging (to GPA 0x400918), the table is unchanged",
+	      (long)e);
+	check(r, g.r9 == WT_MARK && !memcmp(foreign, seen, sizeof(seen)),
+	      "...VA 0x123000 still reads guest memory; the host page is unchanged", (long)g.r9);
+
+	/* The same leaf writable under a read-only PD entry: read-only in effect. */
+	build_tpt_tables(&t);
+	e = map_entry(&t, WT_PT >> 12) << 12 | PTE_P_RW;
+	memcpy(t.mem + WT_ALIAS, &e, 8);
+	memcpy(&v, t.mem + TPT_ROOT_GPA + 0x2000 + 8 * 2, 8);
+	v &= ~2ULL;
+	memcpy(t.mem + TPT_ROOT_GPA + 0x2000 + 8 * 2, &v, 8);
+	got = (long)tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0 && vm_stat(t.vm, "tpt_writable_tables") - w0 == 1,
+	      "a writable leaf under a read-only entry over the table is accepted", got);
+
+	/* The table mapped read-only: the store from TPT faults. */
+	build_tpt_tables(&t);
+	e = map_entry(&t, WT_PT >> 12) << 12 | PTE_P;
+	memcpy(t.mem + WT_ALIAS, &e, 8);
+	x0 = vm_stat(t.vcpu, "tpt_enters");
+	got = wt_attack(&t, evil, false, &g);
+	check(r, got == KVM_EXIT_SHUTDOWN && vm_stat(t.vcpu, "tpt_enters") - x0 == 1,
+	      "a read-only leaf over the table is accepted; the store through it from TPT faults (shutdown)",
+	      got);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	check(r, e == target && !memcmp(foreign, seen, sizeof(seen)),
+	      "...the table and the host page are unchanged", (long)e);
+	tvm_destroy(&t);
+
+	/* CR0.WP: required at ENTER, and clearing it in TPT leaves TPT. */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x123000, &mark, 8);
+	e = map_entry(&t, WT_PT >> 12) << 12 | PTE_P;
+	memcpy(t.mem + WT_ALIAS, &e, 8);
+	{
+		static const uint8_t nowp[] = {
+			0x0f, 0x20, 0xc0,			/* mov %cr0, %rax */
+			0x48, 0x25, 0xff, 0xff, 0xfe, 0xff,	/* and $~CR0.WP, %rax */
+			0x0f, 0x22, 0xc0,			/* mov %rax, %cr0 */
+			0xb8, 0x52, 0x54, 0, 0,			/* mov $HC_TPT_ENTER, %eax */
+			0xbb, 0x00, 0x00, 0x01, 0x00,		/* mov $TPT_ROOT_GPA, %ebx */
+			0x0f, 0x01, 0xd9,			/* vmmcall */
+			0x49, 0x89, 0xc0,			/* mov %rax, %r8 */
+			0x0f, 0x20, 0xc0,			/* mov %cr0, %rax */
+			0x48, 0x0d, 0x00, 0x00, 0x01, 0x00,	/* or $CR0.WP, %rax */
+			0x0f, 0x22, 0xc0,			/* mov %rax, %cr0 */
+			0xf4,					/* hlt */
+		};
+
+		f0 = vm_stat(t.vcpu, "tpt_mode_refusals");
+		got = tvm_run_exit(&t, nowp, sizeof(nowp), &g);
+		check(r, got == KVM_EXIT_HLT && g.r8 == (uint64_t)-22 &&
+		      vm_stat(t.vcpu, "tpt_mode_refusals") - f0 == 1,
+		      "verify mode: ENTER with CR0.WP clear is refused (-KVM_EINVAL), counted", (long)g.r8);
+	}
+	memcpy(&target, t.mem + WT_TARGET, 8);
+	x0 = vm_stat(t.vcpu, "tpt_forced_exits");
+	got = wt_attack(&t, evil, true, &g);
+	check(r, got == KVM_EXIT_HLT && g.r8 == 0,
+	      "CR0.WP cleared in TPT (read-only leaf over the table): the guest ran to hlt", got);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	memcpy(&v, t.mem + 0x400918, 8);
+	check(r, e == target && v == evil && vm_stat(t.vcpu, "tpt_forced_exits") - x0 == 1,
+	      "...the CR0 write left TPT (forced exit) and the store went through nested paging",
+	      (long)(e != target));
+	check(r, g.r9 == WT_MARK && !memcmp(foreign, seen, sizeof(seen)),
+	      "...VA 0x123000 still reads guest memory; the host page is unchanged", (long)g.r9);
+	tvm_destroy(&t);
+
+	/* Trust mode checks the root only (hardware tagging's model). */
+	tvm_ready(&t, kvm, KVM_TPT_MODE_TRUST);
+	e = map_entry(&t, WT_PT >> 12) << 12 | PTE_P_RW;
+	memcpy(t.mem + WT_ALIAS, &e, 8);
+	got = (long)tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "trust mode accepts the writable leaf over the table (root checked only)", got);
+	tvm_destroy(&t);
+}
+
 static void test_benign_writes(struct result *r, int kvm)
 {
 	const bool vmx = hypercall_modrm == 0xc1;
@@ -3217,6 +3396,7 @@ int main(int argc, char **argv)
 	test_stale(&r, kvm);
 	test_attacks(&r, kvm);
 	test_benign_writes(&r, kvm);
+	test_writable_tables(&r, kvm);
 	test_svme(&r, kvm);
 	test_outside(&r, kvm);
 	test_legacy_paging(&r, kvm);
