@@ -1276,6 +1276,66 @@ static void test_cr0_keeps_arm(struct result *r, int kvm)
 }
 
 /*
+ * A change of CR0.WP drops the arm (host patch 0026), in both modes and on
+ * VMX too, where the guest owns the bit with EPT: Linux clears it only to
+ * kexec or kdump into another kernel, which must not inherit the arm.
+ */
+extern const uint8_t tg_wp_armed[], tg_wp_armed_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_wp_armed:\n"
+"	.code64\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
+"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov %cr0, %rax\n"
+"	and $0xfffffffffffeffff, %rax\n"	/* CR0.WP off, as kexec does */
+"	mov %rax, %cr0\n"
+"	or $0x10000, %rax\n"		/* and on again */
+"	mov %rax, %cr0\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed CR3: must not enter */
+"	mov 0x400000, %r9\n"
+"	hlt\n"
+"tg_wp_armed_end:\n"
+"	.popsection\n");
+
+static void test_wp_drops_arm(struct result *r, int kvm)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs;
+	struct tvm t;
+
+	for (int m = 0; m < 2; m++) {
+		const char *mode = m ? "trust" : "verify";
+		char msg[160];
+
+		tvm_ready(&t, kvm, m ? KVM_TPT_MODE_TRUST : KVM_TPT_MODE_VERIFY);
+		memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+		memcpy(t.mem + 0x400000, &b, 8);
+		memcpy(t.mem + 0x600000, &a, 8);
+		snprintf(msg, sizeof(msg), "%s: CR0.WP toggled while armed: ARM returned 0, the guest ran to hlt",
+			 mode);
+		if (tvm_run64(&t, tg_wp_armed, (size_t)(tg_wp_armed_end - tg_wp_armed), &regs)) {
+			check(r, false, msg, -1);
+			tvm_destroy(&t);
+			continue;
+		}
+		check(r, regs.r8 == 0, msg, (long)regs.r8);
+		snprintf(msg, sizeof(msg), "%s: ...the armed CR3 load after it stays on nested paging", mode);
+		check(r, regs.r9 == b, msg, (long)regs.r9);
+		snprintf(msg, sizeof(msg),
+			 "%s: ...arm dropped by KVM (tpt_forced_disarms 1, tpt_armed 0, tpt_enters 0)", mode);
+		check(r, vm_stat(t.vcpu, "tpt_forced_disarms") == 1 && vm_stat(t.vcpu, "tpt_armed") == 0 &&
+		      vm_stat(t.vcpu, "tpt_enters") == 0, msg, vm_stat(t.vcpu, "tpt_forced_disarms"));
+		tvm_destroy(&t);
+	}
+}
+
+/*
  * The guest's PAT in TPT (host patch 0021): on VMX a vCPU in TPT runs with
  * an all-WB PAT in the VMCS, and the guest's value must still be what
  * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
@@ -3389,6 +3449,7 @@ int main(int argc, char **argv)
 	test_arm(&r, kvm);
 	test_arm_word(&r, kvm);
 	test_cr0_keeps_arm(&r, kvm);
+	test_wp_drops_arm(&r, kvm);
 	test_pat_in_tpt(&r, kvm);
 	test_host_pat(&r, kvm);
 	test_emulation_leaves(&r, kvm);
