@@ -3393,6 +3393,37 @@ static int walk_cost(int kvm, unsigned long mib)
 	return 0;
 }
 
+#ifndef KVM_CAP_VM_TYPES
+#define KVM_CAP_VM_TYPES	235
+#endif
+#define VM_TYPE_SW_PROTECTED	1	/* KVM_X86_SW_PROTECTED_VM */
+
+/*
+ * TPT only on default VMs (host patch 0029): a software-protected VM's
+ * private memory is guest_memfd, which INIT does not pin (SEV VMs are
+ * refused the same way; the emulators have no SEV).
+ */
+static void test_vm_types(struct result *r, int kvm)
+{
+	int types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES), vm;
+	long got;
+
+	if (types <= 0 || !(types & (1 << VM_TYPE_SW_PROTECTED))) {
+		printf("SKIP TPT on a KVM_X86_SW_PROTECTED_VM: type not offered here (types %#x)\n",
+		       types > 0 ? types : 0);
+		return;
+	}
+	vm = ioctl(kvm, KVM_CREATE_VM, VM_TYPE_SW_PROTECTED);
+	if (vm < 0) {
+		check(r, false, "KVM_CREATE_VM of a KVM_X86_SW_PROTECTED_VM", -errno);
+		return;
+	}
+	got = enable(vm, KVM_TPT_MODE_VERIFY, 0, 0);
+	check(r, got == -EINVAL, "TPT on a KVM_X86_SW_PROTECTED_VM is refused with EINVAL", got);
+	check(r, vm_stat(vm, "tpt_mode") == 0, "...and its tpt_mode stays 0", vm_stat(vm, "tpt_mode"));
+	close(vm);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -3476,6 +3507,7 @@ int main(int argc, char **argv)
 	close(c);
 	close(b);
 	close(a);
+	test_vm_types(&r, kvm);
 	test_init(&r, kvm);
 	test_pin_accounting(&r, kvm);
 	test_init_race(&r, kvm);
