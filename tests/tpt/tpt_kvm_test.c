@@ -1336,6 +1336,72 @@ static void test_wp_drops_arm(struct result *r, int kvm)
 }
 
 /*
+ * VMX runs a vCPU in TPT without unrestricted guest, and a guest can reach
+ * state only unrestricted guest allows without an exit: a SYSCALL whose
+ * STAR gives SS an RPL (3) other than CS's (0). The next VM entry then
+ * fails; KVM must leave TPT and enter again (host patch 0030), not end the
+ * VM with KVM_EXIT_FAIL_ENTRY. SVM has no such check: the vCPU stays in TPT.
+ */
+extern const uint8_t tg_syscall[], tg_syscall_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_syscall:\n"
+"	.code64\n"
+"	mov $0xc0000080, %ecx\n"	/* EFER.SCE, before ENTER (an EFER write leaves) */
+"	rdmsr\n"
+"	or $1, %eax\n"
+"	wrmsr\n"
+"	mov $0xc0000081, %ecx\n"	/* STAR[47:32] = 0x0b: CS 0x08, SS 0x13 (RPL 3) */
+"	xor %eax, %eax\n"
+"	mov $0x000b0000, %edx\n"
+"	wrmsr\n"
+"	mov $0xc0000082, %ecx\n"	/* LSTAR */
+"	lea 1f(%rip), %rax\n"
+"	mov %rax, %rdx\n"
+"	shr $32, %rdx\n"
+"	wrmsr\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"		/* TPT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x400000, %r9\n"		/* in TPT */
+"	syscall\n"
+"1:	xor %eax, %eax\n"
+"	cpuid\n"			/* an exit, and an entry with SS.RPL 3, CS.RPL 0 */
+"	mov 0x400000, %r10\n"
+"	mov %ss, %eax\n"
+"	mov %rax, %r12\n"
+"	hlt\n"
+"tg_syscall_end:\n"
+"	.popsection\n");
+
+static long tvm_run_exit(struct tvm *t, const uint8_t *code, size_t len, struct kvm_regs *regs);
+
+static void test_syscall_rpl(struct result *r, int kvm)
+{
+	const bool vmx = hypercall_modrm == 0xc1;
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	struct kvm_regs regs;
+	struct tvm t;
+	long got;
+
+	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
+	memcpy(t.mem + 0x400000, &b, 8);
+	memcpy(t.mem + 0x600000, &a, 8);
+	got = tvm_run_exit(&t, tg_syscall, (size_t)(tg_syscall_end - tg_syscall), &regs);
+	check(r, got == KVM_EXIT_HLT && regs.r8 == 0 && regs.r9 == a,
+	      "SYSCALL in TPT to SS.RPL 3, CS.RPL 0: the guest ran on to hlt (no failed entry)", got);
+	check(r, (regs.r12 & 0xffff) == 0x13, "...with SS 0x13 after the SYSCALL", (long)regs.r12);
+	check(r, regs.r10 == (vmx ? b : a),
+	      vmx ? "...VMX left TPT for the entry (the load after it is nested)" :
+		    "...SVM stayed in TPT (no such entry check)", (long)regs.r10);
+	got = vm_stat(t.vcpu, "tpt_forced_exits");
+	check(r, got == (vmx ? 1 : 0), vmx ? "...counted in tpt_forced_exits (1)" :
+	      "...tpt_forced_exits 0", got);
+	tvm_destroy(&t);
+}
+
+/*
  * The guest's PAT in TPT (host patch 0021): on VMX a vCPU in TPT runs with
  * an all-WB PAT in the VMCS, and the guest's value must still be what
  * RDMSR and KVM_GET_MSRS return, for a WRMSR in TPT and a KVM_SET_MSRS
@@ -3517,6 +3583,7 @@ int main(int argc, char **argv)
 	test_arm_word(&r, kvm);
 	test_cr0_keeps_arm(&r, kvm);
 	test_wp_drops_arm(&r, kvm);
+	test_syscall_rpl(&r, kvm);
 	test_pat_in_tpt(&r, kvm);
 	test_host_pat(&r, kvm);
 	test_emulation_leaves(&r, kvm);
