@@ -994,6 +994,21 @@ static void tvm_ready(struct tvm *t, int kvm, int mode)
  * The guest's own tables are at PML4_GPA and, as a copy, at ARM_CR3.
  */
 #define ARM_CR3 0x5000
+
+/*
+ * tvm_ready() plus what the armed-load tests share: the guest's tables
+ * copied to ARM_CR3, and 0xbbbb at GPA 0x400000 (read through nested
+ * paging) and 0xaaaa at GPA 0x600000 (read at VA 0x400000 in TPT).
+ */
+static void tvm_ready_armable(struct tvm *t, int kvm, int mode)
+{
+	const uint64_t a = 0xaaaa, b = 0xbbbb;
+
+	tvm_ready(t, kvm, mode);
+	memcpy(t->mem + ARM_CR3, t->mem + PML4_GPA, 4096);
+	memcpy(t->mem + 0x400000, &b, 8);
+	memcpy(t->mem + 0x600000, &a, 8);
+}
 static void test_arm(struct result *r, int kvm)
 {
 	static const uint8_t code[] = {
@@ -1028,10 +1043,7 @@ static void test_arm(struct result *r, int kvm)
 	struct tvm t;
 	uint64_t got;
 
-	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
-	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
-	memcpy(t.mem + 0x400000, &b, 8);
-	memcpy(t.mem + 0x600000, &a, 8);
+	tvm_ready_armable(&t, kvm, KVM_TPT_MODE_VERIFY);
 	got = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3 + 8, TPT_ROOT_GPA);
 	check(r, got == (uint64_t)-22, "ARM with a CR3 that has low bits set is refused (-KVM_EINVAL)",
 	      (long)got);
@@ -1247,15 +1259,12 @@ __asm__(
 
 static void test_cr0_keeps_arm(struct result *r, int kvm)
 {
-	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	const uint64_t a = 0xaaaa;
 	struct kvm_regs regs;
 	struct tvm t;
 	long got;
 
-	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
-	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
-	memcpy(t.mem + 0x400000, &b, 8);
-	memcpy(t.mem + 0x600000, &a, 8);
+	tvm_ready_armable(&t, kvm, KVM_TPT_MODE_VERIFY);
 	if (tvm_run64(&t, tg_cr0_armed, (size_t)(tg_cr0_armed_end - tg_cr0_armed), &regs) == 0) {
 		check(r, regs.r8 == 0, "CR0.AM while armed: ARM returns 0", (long)regs.r8);
 		check(r, regs.r9 == a,
@@ -1305,7 +1314,7 @@ __asm__(
 
 static void test_wp_drops_arm(struct result *r, int kvm)
 {
-	const uint64_t a = 0xaaaa, b = 0xbbbb;
+	const uint64_t b = 0xbbbb;
 	struct kvm_regs regs;
 	struct tvm t;
 
@@ -1313,10 +1322,7 @@ static void test_wp_drops_arm(struct result *r, int kvm)
 		const char *mode = m ? "trust" : "verify";
 		char msg[160];
 
-		tvm_ready(&t, kvm, m ? KVM_TPT_MODE_TRUST : KVM_TPT_MODE_VERIFY);
-		memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
-		memcpy(t.mem + 0x400000, &b, 8);
-		memcpy(t.mem + 0x600000, &a, 8);
+		tvm_ready_armable(&t, kvm, m ? KVM_TPT_MODE_TRUST : KVM_TPT_MODE_VERIFY);
 		snprintf(msg, sizeof(msg), "%s: CR0.WP toggled while armed: ARM returned 0, the guest ran to hlt",
 			 mode);
 		if (tvm_run64(&t, tg_wp_armed, (size_t)(tg_wp_armed_end - tg_wp_armed), &regs)) {
@@ -1654,11 +1660,8 @@ static void test_host_pat(struct result *r, int kvm)
 	tvm_destroy(&t);
 
 	/* A guest WRMSR of another PAT while armed, then the armed CR3 load. */
-	tvm_ready(&t, kvm, KVM_TPT_MODE_VERIFY);
-	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	tvm_ready_armable(&t, kvm, KVM_TPT_MODE_VERIFY);
 	memcpy(t.mem + PAT_DATA_GPA, &other, 8);
-	memcpy(t.mem + 0x400000, &b, 8);
-	memcpy(t.mem + 0x600000, &a, 8);
 	d0 = vm_stat(t.vcpu, "tpt_forced_disarms");
 	if (tvm_run64(&t, tg_hp_armed, (size_t)(tg_hp_armed_end - tg_hp_armed), &regs) == 0) {
 		check(r, regs.r8 == 0, "host PAT: ARM with the host's PAT returns 0", (long)regs.r8);
