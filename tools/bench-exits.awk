@@ -5,13 +5,15 @@
 # the other vCPU waking) only ever adds exits to a window, so the
 # quietest window is the event's own count as long as one window was
 # quiet; clean says how many were. Prints a table; writes -v csv=FILE:
-#   mode,event,exits,reasons,n,n0,rounds,clean,clean0,intr,other
+#   mode,event,exits,reasons,n,n0,rounds,clean,clean0,intr,other,excluded
 # exits: per event, on the driver's vCPU, all reasons but host
 # interrupts; other: the same on the other vCPUs; reasons:
 # "name:count;..." per event, "other-name" for the other vCPUs
 # (fractions when a difference does not divide: not exact);
 # clean/clean0: how many N / N0 windows were that quiet; intr: host
-# interrupts per event (the mean difference, not exact: L1's own ticks).
+# interrupts per event (the mean difference, not exact: L1's own ticks);
+# excluded: the exits exits-trace.sh attributed to a named other cause
+# and left out of every count, "name:count;..." summed over all windows.
 # Exit status 1 when a mode lost windows (ring buffer overrun, a failed L2).
 function canon(s,    a, k, i, j, t) {
 	k = split(s, a, ",")
@@ -41,13 +43,16 @@ function num(x) { return x == int(x) ? sprintf("%d", x) : sprintf("%.2f", x) }
 	if (!(k in mint) || tw < mint[k]) { mint[k] = tw; best[k] = 0 }
 	if (tw == mint[k] && freq[k, c] > best[k]) { best[k] = freq[k, c]; bestc[k] = c }
 	intr[k] += kv($0, "intr")
+	split(kv($0, "excluded"), t, ",")
+	for (j in t) if (split(t[j], q, ":") == 2) { exn[k, q[1]] += q[2]; exname[q[1]] = 1 }
 	next
 }
+/^EXITS-L2 mode=[a-z]* EXITS-CLOCK / { sub(/^EXITS-L2 /, ""); sub(/ EXITS-CLOCK /, " "); clocks[++nc] = $0; next }
 /^EXITS-TRACE / { if (kv($0, "overrun") + 0 > 0) { print "exits: " $0 ": ring buffer overrun"; bad = 1 }; next }
 /^EXITS-SKIP / { sub(/^EXITS-SKIP /, ""); skipped[++ns] = $0; next }
 /^FAIL / { print "exits: " $0; bad = 1; next }
 END {
-	if (csv != "") print "mode,event,exits,reasons,n,n0,rounds,clean,clean0,intr,other" > csv
+	if (csv != "") print "mode,event,exits,reasons,n,n0,rounds,clean,clean0,intr,other,excluded" > csv
 	print "VM exits per event, by exit reason (EMULATED test bed: the counts are exact, no times)"
 	printf "%-7s %-13s %6s %6s  %-9s %s\n", "mode", "event", "exits", "other", "clean", "by reason (intr: host interrupts, not counted)"
 	for (i = 1; i <= np; i++) {
@@ -70,10 +75,15 @@ END {
 		}
 		s = canon(s); gsub(",", ";", s)
 		ix = (intr[k1] - intr[k0]) / pr[i] / d
-		if (csv != "") printf "%s,%s,%s,%s,%d,%d,%d,%d,%d,%.2f,%s\n", m, pe[i], num(tot), s, pn[i], pn0[i], pr[i], best[k1], best[k0], ix, num(oth) > csv
-		printf "%-7s %-13s %6s %6s  %4d/%-4d %s  (intr %.2f)\n", m, pe[i], num(tot), num(oth), best[k1], best[k0], s == "" ? "-" : s, ix
+		xs = ""
+		for (r in exname) if (exn[k0, r] + exn[k1, r] > 0) xs = xs (xs == "" ? "" : ",") r ":" (exn[k0, r] + exn[k1, r])
+		xs = canon(xs); gsub(",", ";", xs)
+		if (csv != "") printf "%s,%s,%s,%s,%d,%d,%d,%d,%d,%.2f,%s,%s\n", m, pe[i], num(tot), s, pn[i], pn0[i], pr[i], best[k1], best[k0], ix, num(oth), xs > csv
+		printf "%-7s %-13s %6s %6s  %4d/%-4d %s  (intr %.2f%s)\n", m, pe[i], num(tot), num(oth), best[k1], best[k0], s == "" ? "-" : s, ix, xs == "" ? "" : "; excluded in all windows: " xs
 	}
 	for (i = 1; i <= ns; i++) print "not run: " skipped[i]
+	for (i = 1; i <= nc; i++) print "L2 timer: " clocks[i]
 	print "exits: on the driver's vCPU; other: on the other vCPU; clean: windows (N / N0) as quiet as the quietest, of rounds"
+	print "excluded: exits of a named other cause, not counted (tools/testbed/exits-trace.sh): broadcast, the driver's IPI of the timer vector (clockevent broadcast); other-tick, the other vCPU running its own timer interrupt"
 	exit bad
 }

@@ -20,7 +20,7 @@ work=$out/work
 mkdir -p "$work"
 l2kernel=${TPT_L2_KERNEL:-$("$src/tools/build-guest-kernel.sh")}
 opts="-r,$rounds,-n,$n,-z,$n0"
-l1_env "$work/l1.env" OPTS="$opts" EVENTS="$events" MODES="$(echo "$modes" | tr , ' ')"
+l1_env "$work/l1.env" OPTS="$opts" EVENTS="$events" MODES="$(echo "$modes" | tr , ' ')" DUMP="${TPT_EXITS_DUMP:-}"
 "$tb/l1-image.sh" "$work/l1.cpio.gz" "$build" "$tb/exits-l1.sh" --env "$work/l1.env" --l2 "$l2kernel" \
 	--l2-file "$tb/exits-l2.sh=/testbed/l2-run.sh" \
 	--l2-file "$build/tools/guest/tpt-exits=/bin/tpt-exits" \

@@ -4,5 +4,6 @@
 # options, commas for spaces), EVENTS (commas) and MODES (spaces).
 . /testbed/l1.env
 export L2_TIMEOUT=2400
+export EXITS_TRACE_DUMP="${DUMP:-}"
 # shellcheck disable=SC2086 # MODES is a list of words
 exec sh /testbed/exits-run.sh "$OPTS" "$EVENTS" $MODES
