@@ -11,16 +11,34 @@
 # runs the driver, by reason, and those of the other vCPU, which must be
 # none in trust mode (it idles without a tick, nohz; and the shootdown
 # target takes no exit in this bed, see ipi). In verify mode the other
-# vCPU is not checked: each arm's ownership walk makes the windows longer
-# (on a busy host, in QEMU's wall-clock time, enough for CPU 0's tick to
-# land in every ctxsw window: seen once, other-npf 1 and other-hlt 1),
-# while the driver's own exits stay exact. Noise (a timer tick, the other
-# vCPU waking) only ever adds exits to a window, so the quietest window
-# holds the event's own exits; the test requires that at least 2 windows
-# of each size were that quiet (a repeated count, not a one-off; else it
-# fails as too noisy rather than guess). Host interrupts (L1's own 250 Hz
-# tick lands in any window) are not counted. The counts are then exact:
-# no tolerance.
+# vCPU is not checked (each arm's ownership walk makes the windows
+# longer), while the driver's own exits stay exact.
+# Exits of a named other cause are left out of every count by L1
+# (tools/testbed/exits-trace.sh, which traces the hypercall numbers and
+# the vectors each vCPU accepts), counted and printed ("excluded"):
+# - other-tick: the other vCPU woken from hlt by its own timer vector
+#   (CPU 0 keeps time, so it ticks at 250 Hz even idle; on a loaded host
+#   a window lasts longer than 4 ms of QEMU's wall clock and holds one),
+#   its exits up to its next hlt, only if nothing but timer programming,
+#   interrupt windows and the hlt came in between (a CR3 access or any
+#   other vector, e.g. an IPI from the driver, and they count);
+# - broadcast: the driver's KVM_HC_SEND_IPI of the timer vector (0xec),
+#   which Linux sends only as the clockevent broadcast.
+# Noise left (the driver's own vCPU interrupted) only ever adds exits to
+# a window, so the quietest window holds the event's own exits; the test
+# requires that at least 2 windows of each size were that quiet (a
+# repeated count, not a one-off; else it fails as too noisy rather than
+# guess). Host interrupts (L1's own 250 Hz tick lands in any window) are
+# not counted. The counts are then exact: no tolerance.
+# The tick event needs the L2's local APIC timer. When the L2's boot
+# found it inconsistent with the PIT ("APIC timer disabled due to
+# verification failure", seen when the emulated L1 was starved by host
+# load during that calibration: tptvmm offers neither a TSC-deadline
+# timer nor the APIC's frequency, so Linux calibrates), its ticks come
+# from the PIT, with KVM's catch-up ticks that do not move the clock,
+# and are broadcast to CPU 1: then the tick row fails as not measurable
+# and names that cause (the L2 timer line in the summary), instead of
+# asserting counts of another event.
 # With "vmx" it runs on the Intel bed (Bochs, kvm-intel in L1;
 # TPT_TESTBED=bochs) in trust mode only, with 20 rounds: verify takes the
 # same exits (its walk runs in the arm hypercall, asserted on kvm-amd),
@@ -122,8 +140,11 @@ for mode in $(echo "$modes" | tr , ' '); do
 		got=$(echo "$row" | cut -d, -f3)
 		by=$(echo "$row" | cut -d, -f4 | tr ';' '\n' | grep -v '^other-' | paste -sd';')
 		clean=$(echo "$row" | cut -d, -f8) clean0=$(echo "$row" | cut -d, -f9)
-		other=$(echo "$row" | cut -d, -f11)
-		if [ "$clean" -lt 2 ] || [ "$clean0" -lt 2 ]; then
+		other=$(echo "$row" | cut -d, -f11) excluded=$(echo "$row" | cut -d, -f12)
+		if [ "$ev" = tick ] && grep -q "^L2 timer: mode=$mode .*APIC timer disabled" "$work/summary.txt"; then
+			echo "FAIL exits_${mode}_$ev: not measurable: the L2's local APIC timer failed its boot-time verification ($(grep "^L2 timer: mode=$mode " "$work/summary.txt" | sed 's/^L2 timer: //')): its tick is the PIT's, broadcast"
+			echo 1 > "$work/failed"
+		elif [ "$clean" -lt 2 ] || [ "$clean0" -lt 2 ]; then
 			echo "FAIL exits_${mode}_$ev: too noisy: only $clean/$clean0 of $rounds windows were the quietest"
 			echo 1 > "$work/failed"
 		elif [ "$got" != "$want" ] || [ "$by" != "$reasons" ] ||
@@ -131,7 +152,7 @@ for mode in $(echo "$modes" | tr , ' '); do
 			echo "FAIL exits_${mode}_$ev: $got exits per event ($by) and $other on the other vCPU, expected $want ($reasons) and 0"
 			echo 1 > "$work/failed"
 		else
-			echo "PASS exits_${mode}_$ev: $got exits per event ($by; $clean/$clean0 of $rounds windows)"
+			echo "PASS exits_${mode}_$ev: $got exits per event ($by; $clean/$clean0 of $rounds windows${excluded:+; excluded, all windows: $excluded})"
 		fi
 	done
 done

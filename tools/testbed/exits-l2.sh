@@ -17,6 +17,12 @@ if [ "$mode" = tpt ] || [ "$mode" = verify ]; then
 	echo 1 > /sys/kernel/devirt || exit 1
 	echo tpt-exits > /sys/kernel/mm/devirt/task_name || exit 1
 fi
+# Which timer the tick runs on: each CPU's local APIC timer, or (when
+# the boot's calibration of it against the PIT failed, as on a loaded
+# host) the PIT on CPU 0 broadcast to the others with IPIs of the timer
+# vector (exits-trace.sh names those exits "broadcast").
+ce=/sys/devices/system/clockevents
+echo "EXITS-CLOCK cpu0=$(cat $ce/clockevent0/current_device 2>/dev/null) cpu1=$(cat $ce/clockevent1/current_device 2>/dev/null) broadcast=$(cat $ce/broadcast/current_device 2>/dev/null) $(dmesg | grep -m1 -o 'APIC timer disabled.*\|APIC frequency too slow.*' | tr -d '\r')"
 for ev in $events; do
 	cpu=1
 	[ "$ev" != tick ] || cpu=0

@@ -27,7 +27,7 @@ for m; do
 	# shellcheck disable=SC2086 # $a is one word or none
 	L2_CMDLINE="pti=on nohz_full=1 exitsmode=$m exitsopt=$opts exitsev=$events" sh "$T/l2-check.sh" "exits_$m" tptvmm 2 256 debug $a || rc=1
 	sh "$T/exits-trace.sh" windows "$m" || rc=1
-	grep -E '^(tpt-exits: event=|EXITS-STAT)' "/tmp/l2-exits_$m.out" | tr -d '\r' | sed "s/^/EXITS-L2 mode=$m /"
+	grep -E '^(tpt-exits: event=|EXITS-STAT|EXITS-CLOCK)' "/tmp/l2-exits_$m.out" | tr -d '\r' | sed "s/^/EXITS-L2 mode=$m /"
 	grep 'KVM TPT stats' "/tmp/l2-exits_$m.err" | sed "s/^/EXITS-KVM mode=$m /"
 done
 exit $rc
