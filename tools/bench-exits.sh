@@ -7,7 +7,7 @@
 # reported.
 # Usage: bench-exits.sh OUT ROUNDS N N0 EVENTS MODES   (EVENTS, MODES: commas)
 # Writes OUT/exits.csv (mode,event,exits,reasons,n,n0,rounds,clean,clean0,
-# intr,other: one row per mode and event; tools/bench-exits.awk) and prints a table; exit status 1 if
+# intr,other,excluded: one row per mode and event; tools/bench-exits.awk) and prints a table; exit status 1 if
 # the bed failed or a window count was not what the rounds promised.
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -7,14 +7,23 @@
 # begin mark, its value names the event and size) and closes at the write
 # of 0xbf (the end mark); every kvm_exit in between is counted by reason,
 # the end mark's own I/O exit included (a fixed cost, like the loop's):
-#   EXITS-WIN mode=MODE mark=0xc1 total=T intr=I other=K reasons=R:C,...
+#   EXITS-WIN mode=MODE mark=0xc1 total=T intr=I other=K reasons=R:C,... excl=X excluded=NAME:C,...
 # total counts the exits of the vCPU that wrote the begin mark (the one
 # the driver is pinned to); exits of the other vCPUs are counted apart
 # (other=, and as reasons "other-NAME"). Both exclude host interrupts
 # (SVM "interrupt", VMX "EXTERNAL_INTERRUPT", given as intr=: L1's own
 # timer ticks land in any window, at L1's rate, whatever the L2 does; so
-# does the hrtimer behind an L2 timer tick). Then "EXITS-TRACE mode=MODE windows=W overrun=O": O > 0 means
+# does the hrtimer behind an L2 timer tick). Exits of a named other
+# cause are left out of total, other and reasons and counted in excl=
+# and excluded= (kvm_hypercall and kvm_apic_accept_irq traced too):
+# other-tick, the other vCPU woken from hlt by its timer vector, up to
+# its next hlt, when nothing else happened in between (see below);
+# broadcast, the driver's KVM_HC_SEND_IPI of the timer vector 0xec (the
+# clockevent broadcast of an L2 whose APIC timer is off).
+# Then "EXITS-TRACE mode=MODE windows=W overrun=O": O > 0 means
 # the ring buffer dropped events, and windows may be lost.
+# EXITS_TRACE_DUMP=MARK,... (begin marks, or "all"): also the trace
+# lines of those windows, "EXITS-EV mode=M mark=X w=K LINE".
 # L1's kernel (Debian's cloud 6.12) also has CONFIG_HIST_TRIGGERS, but a
 # histogram cannot be bracketed by the guest's marks; the trace lines can.
 set -eu
