@@ -295,6 +295,18 @@ static int get_cpuid(struct vm *vm, struct err *e)
 	vm->cpuid->nent = MAX_CPUID_ENTRIES;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid))
 		return err_errno(e, errno, "KVM_GET_SUPPORTED_CPUID");
+	/*
+	 * KVM emulates the local APIC's TSC-deadline mode on any host
+	 * (KVM_CAP_TSC_DEADLINE_TIMER) but reports it in the supported CPUID
+	 * only where the host CPU has it (not on AMD): offer it, as QEMU
+	 * does. Without it Linux calibrates its APIC timer against the PIT
+	 * at boot and, on a starved host, finds the two inconsistent and
+	 * runs its tick on the PIT, broadcast to the other CPUs.
+	 */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		for (unsigned int i = 0; i < vm->cpuid->nent; i++)
+			if (vm->cpuid->entries[i].function == 1)
+				vm->cpuid->entries[i].ecx |= 1u << 24;
 	return 0;
 }
 
