@@ -88,7 +88,7 @@ windows)
 		}
 		delete ep[v]
 	}
-	function pending_hc() { if (hc != "") { count(hc, "hypercall"); hc = "" } }
+	function pending_hc() { if (hc != "") { count(hc, hcr); hc = "" } }
 	/ kvm_exit: / {
 		pending_hc(); hcep = ""
 		for (i = 1; i < NF; i++) {
@@ -110,7 +110,7 @@ windows)
 			next
 		}
 		halted[v] = ishlt; woke[v] = 0
-		if (r == "hypercall" || r == "VMCALL") { hc = v; next }
+		if (r == "hypercall" || r == "VMCALL") { hc = v; hcr = r; next }
 		count(v, r)
 		next
 	}
