@@ -116,14 +116,14 @@ EOT
 )
 # The same on kvm-intel (VMX exit names): each CR3 access is a CR_ACCESS
 # exit, each hypercall a VMCALL, so every event but the tick is the AMD
-# count under another name. The tick is nested paging's (the timer's
-# initial count, an APIC access that exits as EPT_VIOLATION, and the
-# VMX preemption timer that KVM runs the guest's TSC-deadline timer on:
+# count under another name. The tick is nested paging's (the next
+# deadline, a write of IA32_TSC_DEADLINE: MSR_WRITE, and the VMX
+# preemption timer that KVM runs the guest's TSC-deadline timer on:
 # PREEMPTION_TIMER) plus the kernel round trip: 4.
 EXPECT_vmx=$(cat <<'EOT'
 syscall 2 CR_ACCESS:2
 fault 2 CR_ACCESS:2
-tick 4 CR_ACCESS:2;EPT_VIOLATION:1;PREEMPTION_TIMER:1
+tick 4 CR_ACCESS:2;MSR_WRITE:1;PREEMPTION_TIMER:1
 signal 4 CR_ACCESS:4
 ctxsw 12 CR_ACCESS:10;VMCALL:2
 ctxsw-normal 7 CR_ACCESS:5;VMCALL:2
