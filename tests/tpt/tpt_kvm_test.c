@@ -2003,33 +2003,52 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Runs @w's walks on another thread and issues @m every millisecond while
+ * they last; returns the number of ioctls, their times sorted in @lat and
+ * in @busy how many failed with EBUSY. Prints them as @what.
+ */
+static int time_memslot_ioctls(struct tvm *v, struct walker *w, double one,
+			       const struct kvm_userspace_memory_region *m, const char *what,
+			       double *lat, int *busy)
+{
+	pthread_t th;
+	double t0;
+	int n = 0;
+
+	*busy = 0;
+	pthread_create(&th, NULL, walk_loop, w);
+	while (!__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) && n < 4096) {
+		t0 = now_us();
+		*busy += ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, m) && errno == EBUSY;
+		lat[n++] = now_us() - t0;
+		usleep(1000);
+	}
+	pthread_join(th, NULL);
+	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
+	printf("TPT-COST %s during %d walks of %.0f us: %d calls, median %.0f us, max %.0f us (emulated)\n",
+	       what, w->rounds, one, n, n ? lat[n / 2] : 0, n ? lat[n - 1] : 0);
+	return n;
+}
+
 static void test_walk_unlocked(struct result *r, struct tvm *v)
 {
 	struct kvm_userspace_memory_region extra = {
 		.slot = 3, .guest_phys_addr = 1ULL << 32, .memory_size = 4096,
 		.userspace_addr = (uint64_t)(uintptr_t)v->mem,
 	};
+	/* A delete of the RAM slot: refused too, after invalidating it. */
+	const struct kvm_userspace_memory_region del = { .slot = 0 };
 	struct walker w = { .t = v };
 	double one, lat[4096], t0;
-	int n = 0, busy = 0;
-	pthread_t th;
+	int n, busy;
 
 	t0 = now_us();
 	tvm_enter_only(v, TPT_ROOT_GPA);
 	one = now_us() - t0;
 	/* About a second of walks, at least 4. */
 	w.rounds = one > 250000 ? 4 : (int)(1e6 / one) + 4;
-	pthread_create(&th, NULL, walk_loop, &w);
-	while (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST) && n < 4096) {
-		t0 = now_us();
-		busy += ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &extra) && errno == EBUSY;
-		lat[n++] = now_us() - t0;
-		usleep(1000);
-	}
-	pthread_join(th, NULL);
-	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
-	printf("TPT-COST memslot ioctl during %d walks of %.0f us: %d calls, median %.0f us, max %.0f us (emulated)\n",
-	       w.rounds, one, n, n ? lat[n / 2] : 0, n ? lat[n - 1] : 0);
+	n = time_memslot_ioctls(v, &w, one, &extra, "memslot ioctl", lat, &busy);
 	check(r, w.refused == w.rounds && n >= 8 && busy == n,
 	      "memslot ioctls during a vCPU's long walks: each refused with EBUSY, the walks still refused",
 	      n);
@@ -2038,29 +2057,13 @@ static void test_walk_unlocked(struct result *r, struct tvm *v)
 	      n ? (long)lat[n / 2] : -1);
 
 	/*
-	 * A delete (refused too) first invalidates the slot and waits in
-	 * synchronize_srcu() for the vCPUs inside SRCU: not for a walk (host
-	 * patch 0028). Walks during it may see the slot invalid and be
-	 * refused with -KVM_EAGAIN instead; none is accepted.
+	 * A delete first invalidates the slot and waits in synchronize_srcu()
+	 * for the vCPUs inside SRCU: not for a walk (host patch 0028). Walks
+	 * during it may see the slot invalid and be refused with -KVM_EAGAIN
+	 * instead; none is accepted.
 	 */
-	memset(&w, 0, sizeof(w));
-	w.t = v;
-	w.rounds = one > 250000 ? 4 : (int)(1e6 / one) + 4;
-	extra.slot = 0;
-	extra.guest_phys_addr = 0;
-	extra.memory_size = 0;
-	n = busy = 0;
-	pthread_create(&th, NULL, walk_loop, &w);
-	while (!__atomic_load_n(&w.done, __ATOMIC_SEQ_CST) && n < 4096) {
-		t0 = now_us();
-		busy += ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &extra) && errno == EBUSY;
-		lat[n++] = now_us() - t0;
-		usleep(1000);
-	}
-	pthread_join(th, NULL);
-	qsort(lat, (size_t)n, sizeof(lat[0]), cmp_double);
-	printf("TPT-COST memslot delete during %d walks of %.0f us: %d calls, median %.0f us, max %.0f us (emulated)\n",
-	       w.rounds, one, n, n ? lat[n / 2] : 0, n ? lat[n - 1] : 0);
+	w = (struct walker){ .t = v, .rounds = w.rounds };
+	n = time_memslot_ioctls(v, &w, one, &del, "memslot delete", lat, &busy);
 	check(r, w.accepted == 0 && n >= 8 && busy == n,
 	      "memslot deletes during long walks: each refused with EBUSY, no walk accepted", n);
 	check(r, n >= 8 && lat[n / 2] < one / 8,
