@@ -81,6 +81,15 @@ if [ "$bed" = vmx ]; then
 	# edge (23.70 MHz against at least 23.75 wanted, on Debian's KVM in
 	# two runs of two; passed once on ours): a test of Bochs' clocks.
 	skip="$skip apic_bus_clock_test"
+	# hyperv_clock's check at hyperv_clock.c:98 (r2 >= t1 && r2 - t2 <
+	# 100000: two clock readings at most 10 ms, in 100-ns units, apart)
+	# is a window on the emulated clocks' speed. In three clean-clone
+	# runs with the same selftest binaries it failed on both module sets
+	# (0001-0023, loaded machine), on both again (0001-0030, quiet), then
+	# passed on Debian's and failed on ours (0001-0030, quiet, the same
+	# modules as the run before). A test of the emulator's clocks, as on
+	# kvm-amd above.
+	skip="$skip hyperv_clock"
 	timeout=240
 fi
 l1_env "$work/l1.env" KST_TIMEOUT=$timeout KST_SKIP="$skip" \
