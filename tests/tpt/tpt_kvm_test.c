@@ -642,13 +642,13 @@ static uint64_t map_entry(struct tvm *t, uint64_t gfn)
  * from accesses through the guest's own tables.
  */
 /*
- * Frames the tests use as 1-D tables (TPT_ROOT_GPA's 11 pages and the
- * hostile VM's, 0x20000-0x22fff): mapped read-only, as verify mode requires
- * of a tree's own tables.
+ * Frames the tests use as 1-D tables (TPT_ROOT_GPA's 11 pages, the
+ * hostile VM's at 0x20000-0x22fff and a second tree's at 0x24000-0x27fff):
+ * mapped read-only, as verify mode requires of any tree's tables.
  */
 static bool tpt_table_gfn(uint64_t gfn)
 {
-	return gfn >= (TPT_ROOT_GPA >> 12) && gfn <= 0x22;
+	return gfn >= (TPT_ROOT_GPA >> 12) && gfn <= 0x2f;
 }
 
 static void build_tpt_tables(struct tvm *t)
@@ -2149,6 +2149,7 @@ struct race {
 	int vcpu;
 	struct kvm_run *run;
 	struct kvm_regs regs;
+	uint64_t rip;		/* where it starts; 0: CODE_GPA */
 	int ok;
 };
 
@@ -2164,11 +2165,43 @@ static void *race_vcpu(void *arg)
 	struct race *c = arg;
 
 	memset(&c->regs, 0, sizeof(c->regs));
-	c->regs.rip = CODE_GPA;
+	c->regs.rip = c->rip ? c->rip : CODE_GPA;
 	c->regs.rflags = 2;
 	c->ok = !ioctl(c->vcpu, KVM_SET_REGS, &c->regs) && !ioctl(c->vcpu, KVM_RUN, 0) &&
 		c->run->exit_reason == KVM_EXIT_HLT && !ioctl(c->vcpu, KVM_GET_REGS, &c->regs);
 	return NULL;
+}
+
+/*
+ * A second vCPU (id 1) in @t's VM, in @c, with the first vCPU's long-mode
+ * state, the host's PAT and the same CPUID. Exits on failure.
+ */
+static void tvm_add_vcpu(struct tvm *t, int kvm, struct race *c)
+{
+	size_t run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	struct tvm t1 = *t;
+	struct kvm_sregs sregs;
+
+	c->t = t;
+	c->vcpu = ioctl(t->vm, KVM_CREATE_VCPU, 1);
+	c->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c->vcpu, 0);
+	if (c->vcpu < 0 || c->run == MAP_FAILED || ioctl(t->vcpu, KVM_GET_SREGS, &sregs)) {
+		perror("second vCPU");
+		exit(2);
+	}
+	vcpu_set_host_pat(c->vcpu);
+	t1.vcpu = c->vcpu;
+	tvm_set_cpuid(&t1, kvm);
+	if (ioctl(c->vcpu, KVM_SET_SREGS, &sregs)) {
+		perror("KVM_SET_SREGS (second vCPU)");
+		exit(2);
+	}
+}
+
+static void tvm_drop_vcpu(int kvm, struct race *c)
+{
+	munmap(c->run, (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0));
+	close(c->vcpu);
 }
 
 static void *flip(void *arg)
@@ -2304,28 +2337,9 @@ static void test_attacks(struct result *r, int kvm)
 			.entry = (uint64_t *)(a.mem + pt + 8 * ATTACK_GFN),
 			.good = good, .bad = bframe << 12 | PTE_P_RW,
 		};
-		struct kvm_sregs sregs;
 		pthread_t th[3];
-		size_t run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 
-		c[1].t = &a;
-		c[1].vcpu = ioctl(a.vm, KVM_CREATE_VCPU, 1);
-		c[1].run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED, c[1].vcpu, 0);
-		if (c[1].vcpu < 0 || c[1].run == MAP_FAILED || ioctl(a.vcpu, KVM_GET_SREGS, &sregs)) {
-			perror("second vCPU");
-			exit(2);
-		}
-		vcpu_set_host_pat(c[1].vcpu);
-		{
-			struct tvm t1 = a;
-
-			t1.vcpu = c[1].vcpu;
-			tvm_set_cpuid(&t1, kvm);
-		}
-		if (ioctl(c[1].vcpu, KVM_SET_SREGS, &sregs)) {
-			perror("KVM_SET_SREGS (second vCPU)");
-			exit(2);
-		}
+		tvm_add_vcpu(&a, kvm, &c[1]);
 		f0 = refusals(&a);
 		pthread_create(&th[2], NULL, flip, &fl);
 		pthread_create(&th[0], NULL, race_vcpu, &c[0]);
@@ -2346,8 +2360,7 @@ static void test_attacks(struct result *r, int kvm)
 		got = (uint64_t)(refusals(&a) - f0);
 		check(r, (long)got == refused, "tpt_ownership_failures counted every refused racing ENTER",
 		      (long)got);
-		munmap(c[1].run, run_size);
-		close(c[1].vcpu);
+		tvm_drop_vcpu(kvm, &c[1]);
 	}
 	/* After the race: the bad leaf is refused, the good one accepted. */
 	memcpy(a.mem + pt + 8 * ATTACK_GFN, &(uint64_t){ bframe << 12 | PTE_P_RW }, 8);
@@ -3132,6 +3145,272 @@ static void test_writable_tables(struct result *r, int kvm)
 	tvm_destroy(&t);
 }
 
+/*
+ * Writes to the tables of a checked tree after its check (docs/
+ * tpt-security.md invariants 2 and 3; host patch 0031): verify mode
+ * write-protects a checked tree's table pages in the 2-D view, a write to
+ * one makes the tree stale, every vCPU on it leaves TPT before the write
+ * lands, and a stale tree is walked again before it is used. The attacks
+ * rewrite the checked leaf for VA 0x123000 (WT_TARGET) to name a host page
+ * outside guest RAM, seeded by the test: after ARM and before the armed
+ * CR3 load; from a second vCPU while the first runs on the tree; and
+ * through KVM itself, with INIT writing its frame map over the leaf table.
+ */
+#define TW_DONE_GPA	0x700000	/* flags and the entry the guests store */
+#define TW_READY_GPA	0x700008
+#define TW_ENTRY_GPA	0x700010
+#define TW_CODE1_GPA	0x1800		/* the second vCPU's code */
+extern const uint8_t tg_rewrite_armed[], tg_rewrite_armed_end[];
+extern const uint8_t tg_init_armed[], tg_init_armed_end[];
+extern const uint8_t tg_live_reader[], tg_live_reader_end[];
+extern const uint8_t tg_live_writer[], tg_live_writer_end[];
+extern const uint8_t tg_cross_tree[], tg_cross_tree_end[];
+#define XT_ROOT_GPA	0x24000		/* tree B: PML4, PDPT, PD, PT for VA 0-2M */
+#define XT_ENTRY_GPA	0x1fe000
+
+/*
+ * Tree B maps VA 0-2M like A (its own tables read-only) and VA 0x1ff000
+ * to A's first page table, writable.
+ */
+static void xt_build(struct tvm *t)
+{
+	uint64_t e;
+
+	memset(t->mem + XT_ROOT_GPA, 0, 4 * 4096);
+	for (int i = 0; i < 3; i++) {
+		e = map_entry(t, (XT_ROOT_GPA >> 12) + 1 + i) << 12 | PTE_P_RW;
+		memcpy(t->mem + XT_ROOT_GPA + 4096 * i, &e, 8);
+	}
+	for (uint64_t gfn = 0; gfn < 512; gfn++) {
+		e = map_entry(t, gfn) << 12 | (tpt_table_gfn(gfn) ? PTE_P : PTE_P_RW);
+		if (gfn == 0x1ff)
+			e = map_entry(t, WT_PT >> 12) << 12 | PTE_P_RW;
+		memcpy(t->mem + XT_ROOT_GPA + 3 * 4096 + 8 * gfn, &e, 8);
+	}
+}
+__asm__(
+"	.pushsection .rodata\n"
+"	.code64\n"
+"tg_rewrite_armed:\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
+"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov 0x700010, %rax\n"		/* TW_ENTRY_GPA */
+"	mov %rax, 0x13918\n"		/* WT_TARGET, through nested paging */
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov 0x123000, %r9\n"
+"	mov %cr3, %r10\n"		/* leaves TPT if in it */
+"	hlt\n"
+"tg_rewrite_armed_end:\n"
+"tg_init_armed:\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"
+"	mov $0x10000, %ecx\n"
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x5451, %eax\n"		/* HC_TPT_INIT: the map over WT_PT */
+"	mov $0x13000, %ebx\n"
+"	mov $0x1000, %ecx\n"
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r11\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov 0x123000, %r9\n"
+"	mov %cr3, %r10\n"
+"	hlt\n"
+"tg_init_armed_end:\n"
+/*
+ * Armed on tree A (TPT_ROOT_GPA), ENTER a tree B (XT_ROOT_GPA) whose leaf
+ * for VA 0x1ff000 maps A's first page table writable, store the entry at
+ * 0x1fe000 through it over A's leaf for VA 0x123000, EXIT, then load the
+ * armed CR3 and read VA 0x123000.
+ */
+"tg_cross_tree:\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"
+"	mov $0x10000, %ecx\n"
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x24000, %ebx\n"		/* XT_ROOT_GPA */
+"	vmmcall\n"
+"	mov %rax, %r11\n"
+"	mov 0x1fe000, %rax\n"		/* XT_ENTRY_GPA */
+"	mov %rax, 0x1ff918\n"		/* in TPT on B: A's leaf for 0x123000 */
+"	mov $0x5453, %eax\n"		/* HC_TPT_EXIT */
+"	vmmcall\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load, on A */
+"	mov 0x123000, %r9\n"
+"	mov %cr3, %r10\n"
+"	hlt\n"
+"tg_cross_tree_end:\n"
+/* vCPU 0: ENTER, say so, wait for vCPU 1's store, read VA 0x123000. */
+"tg_live_reader:\n"
+"	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
+"	mov $0x10000, %ebx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	movq $1, 0x700008\n"		/* TW_READY_GPA */
+"1:	xor %eax, %eax\n"
+"	cpuid\n"			/* an exit per round: L1 may schedule */
+"	mov 0x700000, %rax\n"		/* TW_DONE_GPA */
+"	test %rax, %rax\n"
+"	jz 1b\n"
+"	invlpg 0x123000\n"
+"	mov 0x123000, %r10\n"
+"	mov $0x5453, %eax\n"		/* HC_TPT_EXIT */
+"	vmmcall\n"
+"	hlt\n"
+"tg_live_reader_end:\n"
+/* vCPU 1, on nested paging: once vCPU 0 is in TPT, rewrite the leaf. */
+"tg_live_writer:\n"
+"1:	xor %eax, %eax\n"
+"	cpuid\n"
+"	mov 0x700008, %rax\n"
+"	test %rax, %rax\n"
+"	jz 1b\n"
+"	mov 0x700010, %rax\n"
+"	mov %rax, 0x13918\n"		/* WT_TARGET */
+"	movq $1, 0x700000\n"
+"	hlt\n"
+"tg_live_writer_end:\n"
+"	.popsection\n");
+
+/*
+ * A fresh verify-mode VM whose guest will store @entry, or with @own the
+ * entry for its own guest frame @entry, into the checked leaf.
+ */
+static void tw_ready(struct tvm *t, int kvm, uint64_t entry, bool own)
+{
+	const uint64_t mark = WT_MARK;
+
+	tvm_ready_armable(t, kvm, KVM_TPT_MODE_VERIFY);
+	if (own)
+		entry = map_entry(t, entry) << 12 | PTE_P_RW;
+	memcpy(t->mem + 0x123000, &mark, 8);
+	memcpy(t->mem + TW_ENTRY_GPA, &entry, 8);
+}
+
+/* Runs one of the programs above on vCPU 0. */
+static int tw_run(struct tvm *t, const uint8_t *code, const uint8_t *end, struct kvm_regs *g)
+{
+	return tvm_run64(t, code, (size_t)(end - code), g);
+}
+
+static void test_tables_written(struct result *r, int kvm)
+{
+	static uint8_t foreign[4096] __attribute__((aligned(4096)));
+	static uint8_t seen[4096];
+	const uint64_t mark2 = 0x5252525252525252ULL;
+	uint64_t evil, e;
+	struct kvm_regs g;
+	struct tvm t;
+	long got;
+
+	memset(foreign, 0x01, sizeof(foreign));	/* a host page outside guest RAM */
+	memcpy(seen, foreign, sizeof(seen));
+	evil = host_pfn(foreign) << 12 | PTE_P_RW;
+
+	/* 1. After ARM, a store through nested paging into the checked leaf. */
+	tw_ready(&t, kvm, evil, false);
+	got = tw_run(&t, tg_rewrite_armed, tg_rewrite_armed_end, &g);
+	check(r, got == 0 && g.r8 == 0, "rewrite after ARM: ARM returned 0, the guest ran to hlt",
+	      got ? got : (long)g.r8);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	check(r, e == evil && vm_stat(t.vm, "tpt_table_writes") == 1,
+	      "...the store into the checked leaf landed, once counted in tpt_table_writes",
+	      vm_stat(t.vm, "tpt_table_writes"));
+	check(r, vm_stat(t.vcpu, "tpt_rewalks") == 1 && vm_stat(t.vcpu, "tpt_enters") == 0 &&
+	      vm_stat(t.vcpu, "tpt_armed") == 0 && refusals(&t) == 1,
+	      "...the armed load walked the tree again, refused it (ownership) and dropped the arm",
+	      vm_stat(t.vcpu, "tpt_enters"));
+	check(r, g.r9 == WT_MARK && !memcmp(foreign, seen, sizeof(seen)),
+	      "...VA 0x123000 read guest memory through nested paging; the host page is unchanged",
+	      (long)g.r9);
+	tvm_destroy(&t);
+
+	/* The same with an entry the walk accepts: the armed load enters. */
+	tw_ready(&t, kvm, 0x124, true);
+	memcpy(t.mem + 0x124000, &mark2, 8);
+	got = tw_run(&t, tg_rewrite_armed, tg_rewrite_armed_end, &g);
+	check(r, got == 0 && g.r9 == mark2 && g.r10 == ARM_CR3,
+	      "a benign rewrite after ARM: the armed load entered on the new leaf (VA 0x123000 -> 0x124000)",
+	      (long)g.r9);
+	check(r, vm_stat(t.vm, "tpt_table_writes") == 1 && vm_stat(t.vcpu, "tpt_rewalks") == 1 &&
+	      vm_stat(t.vcpu, "tpt_enters") == 1 && vm_stat(t.vcpu, "tpt_armed") == 1,
+	      "...after one walk again (tpt_rewalks 1), still armed", vm_stat(t.vcpu, "tpt_rewalks"));
+	tvm_destroy(&t);
+
+	/* A store from TPT on another tree of the same vCPU. */
+	tw_ready(&t, kvm, evil, false);
+	memcpy(t.mem + XT_ENTRY_GPA, &evil, 8);
+	xt_build(&t);
+	got = tw_run(&t, tg_cross_tree, tg_cross_tree_end, &g);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	check(r, got == 0 && g.r8 == 0 && g.r11 == (uint64_t)-1 &&
+	      vm_stat(t.vm, "tpt_writable_tables") == 1,
+	      "armed on tree A, ENTER on a tree B with a writable leaf over A's table is refused",
+	      got ? got : (long)g.r11);
+	check(r, e != evil && g.r9 == WT_MARK && g.r10 == ARM_CR3 &&
+	      !memcmp(foreign, seen, sizeof(seen)),
+	      "...A's leaf is unchanged, the armed load entered A and read guest memory",
+	      (long)g.r9);
+	tvm_destroy(&t);
+
+	/* 2. KVM's own write: INIT's frame map written over the leaf table. */
+	tw_ready(&t, kvm, 0, false);
+	got = tw_run(&t, tg_init_armed, tg_init_armed_end, &g);
+	check(r, got == 0 && g.r8 == 0 && g.r11 == GUEST_FRAMES,
+	      "INIT over an armed tree's leaf table: ARM and INIT returned 0 and the frame count",
+	      got ? got : (long)g.r11);
+	check(r, vm_stat(t.vm, "tpt_table_writes") >= 1 && vm_stat(t.vcpu, "tpt_rewalks") == 1 &&
+	      vm_stat(t.vcpu, "tpt_enters") == 0 && vm_stat(t.vcpu, "tpt_armed") == 0,
+	      "...made the tree stale; the armed load walked it again and refused it",
+	      vm_stat(t.vcpu, "tpt_enters"));
+	check(r, g.r9 == WT_MARK, "...VA 0x123000 read guest memory through nested paging",
+	      (long)g.r9);
+	tvm_destroy(&t);
+
+	/* 3. A second vCPU rewrites the leaf while vCPU 0 runs on the tree. */
+	tw_ready(&t, kvm, evil, false);
+	guest_code(t.mem + CODE_GPA, tg_live_reader,
+		   (size_t)(tg_live_reader_end - tg_live_reader));
+	guest_code(t.mem + TW_CODE1_GPA, tg_live_writer,
+		   (size_t)(tg_live_writer_end - tg_live_writer));
+	{
+		struct race c[2] = { { .t = &t, .vcpu = t.vcpu, .run = t.run } };
+		pthread_t th[2];
+
+		tvm_add_vcpu(&t, kvm, &c[1]);
+		c[1].rip = TW_CODE1_GPA;
+		pthread_create(&th[0], NULL, race_vcpu, &c[0]);
+		pthread_create(&th[1], NULL, race_vcpu, &c[1]);
+		pthread_join(th[0], NULL);
+		pthread_join(th[1], NULL);
+		check(r, c[0].ok && c[1].ok && c[0].regs.r8 == 0,
+		      "live rewrite: vCPU 0 entered TPT, both vCPUs ran to hlt",
+		      c[0].ok + c[1].ok);
+		memcpy(&e, t.mem + WT_TARGET, 8);
+		check(r, e == evil && vm_stat(t.vm, "tpt_table_writes") == 1 &&
+		      vm_stat(t.vcpu, "tpt_forced_exits") == 1,
+		      "...vCPU 1's store landed after KVM took vCPU 0 out of TPT (one forced exit)",
+		      vm_stat(t.vcpu, "tpt_forced_exits"));
+		check(r, c[0].regs.r10 == WT_MARK && !memcmp(foreign, seen, sizeof(seen)),
+		      "...vCPU 0 then read VA 0x123000 through nested paging; the host page is unchanged",
+		      (long)c[0].regs.r10);
+		tvm_drop_vcpu(kvm, &c[1]);
+	}
+	tvm_destroy(&t);
+}
+
 static void test_benign_writes(struct result *r, int kvm)
 {
 	const bool vmx = hypercall_modrm == 0xc1;
@@ -3608,6 +3887,7 @@ int main(int argc, char **argv)
 	test_attacks(&r, kvm);
 	test_benign_writes(&r, kvm);
 	test_writable_tables(&r, kvm);
+	test_tables_written(&r, kvm);
 	test_svme(&r, kvm);
 	test_outside(&r, kvm);
 	test_legacy_paging(&r, kvm);
