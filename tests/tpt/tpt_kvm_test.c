@@ -3165,6 +3165,7 @@ extern const uint8_t tg_init_armed[], tg_init_armed_end[];
 extern const uint8_t tg_live_reader[], tg_live_reader_end[];
 extern const uint8_t tg_live_writer[], tg_live_writer_end[];
 extern const uint8_t tg_cross_tree[], tg_cross_tree_end[];
+extern const uint8_t tg_disarm_in_tpt[], tg_disarm_in_tpt_end[];
 #define XT_ROOT_GPA	0x24000		/* tree B: PML4, PDPT, PD, PT for VA 0-2M */
 #define XT_ENTRY_GPA	0x1fe000
 
@@ -3252,6 +3253,24 @@ __asm__(
 "	mov %cr3, %r10\n"
 "	hlt\n"
 "tg_cross_tree_end:\n"
+/* Armed, in TPT on the armed root, disarm from TPT, read VA 0x400000. */
+"tg_disarm_in_tpt:\n"
+"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
+"	mov $0x5000, %ebx\n"
+"	mov $0x10000, %ecx\n"
+"	xor %edx, %edx\n"
+"	vmmcall\n"
+"	mov %rax, %r8\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load: TPT */
+"	mov 0x400000, %r9\n"
+"	mov $0x5454, %eax\n"		/* ARM 0, 0: disarm */
+"	xor %ebx, %ebx\n"
+"	xor %ecx, %ecx\n"
+"	vmmcall\n"
+"	mov 0x400000, %r10\n"
+"	hlt\n"
+"tg_disarm_in_tpt_end:\n"
 /* vCPU 0: ENTER, say so, wait for vCPU 1's store, read VA 0x123000. */
 "tg_live_reader:\n"
 "	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
@@ -3313,7 +3332,7 @@ static void test_tables_written(struct result *r, int kvm)
 	uint64_t evil, e;
 	struct kvm_regs g;
 	struct tvm t;
-	long got;
+	long got, arm_work;
 
 	memset(foreign, 0x01, sizeof(foreign));	/* a host page outside guest RAM */
 	memcpy(seen, foreign, sizeof(seen));
@@ -3338,6 +3357,10 @@ static void test_tables_written(struct result *r, int kvm)
 	tvm_destroy(&t);
 
 	/* The same with an entry the walk accepts: the armed load enters. */
+	tw_ready(&t, kvm, 0, false);
+	arm_work = tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA) ? -1 :
+		   vm_stat(t.vm, "tpt_walk_work");
+	tvm_destroy(&t);
 	tw_ready(&t, kvm, 0x124, true);
 	memcpy(t.mem + 0x124000, &mark2, 8);
 	got = tw_run(&t, tg_rewrite_armed, tg_rewrite_armed_end, &g);
@@ -3347,6 +3370,10 @@ static void test_tables_written(struct result *r, int kvm)
 	check(r, vm_stat(t.vm, "tpt_table_writes") == 1 && vm_stat(t.vcpu, "tpt_rewalks") == 1 &&
 	      vm_stat(t.vcpu, "tpt_enters") == 1 && vm_stat(t.vcpu, "tpt_armed") == 1,
 	      "...after one walk again (tpt_rewalks 1), still armed", vm_stat(t.vcpu, "tpt_rewalks"));
+	got = vm_stat(t.vm, "tpt_walk_work") - arm_work;
+	printf("INFO walk work: %ld for the ARM, %ld for the walk again\n", arm_work, got);
+	check(r, arm_work > 0 && got > 0 && got * 4 < arm_work,
+	      "...which read only the written table page (under a quarter of the ARM's walk work)", got);
 	tvm_destroy(&t);
 
 	/* A store from TPT on another tree of the same vCPU. */
@@ -3363,6 +3390,18 @@ static void test_tables_written(struct result *r, int kvm)
 	      !memcmp(foreign, seen, sizeof(seen)),
 	      "...A's leaf is unchanged, the armed load entered A and read guest memory",
 	      (long)g.r9);
+	tvm_destroy(&t);
+
+	/*
+	 * Disarming from TPT on the armed tree leaves TPT: a tree nobody may
+	 * run on is skipped by other trees' checks, so nothing may run on it.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	got = tw_run(&t, tg_disarm_in_tpt, tg_disarm_in_tpt_end, &g);
+	check(r, got == 0 && g.r8 == 0 && g.r9 == 0xaaaa && g.r10 == 0xbbbb &&
+	      vm_stat(t.vcpu, "tpt_armed") == 0,
+	      "ARM 0, 0 from TPT on the armed root disarms and leaves TPT (nested paging after it)",
+	      (long)g.r10);
 	tvm_destroy(&t);
 
 	/* 2. KVM's own write: INIT's frame map written over the leaf table. */
