@@ -1228,17 +1228,26 @@ static void test_arm_word(struct result *r, int kvm)
  * longer exited and the vCPU stayed on nested paging with the arm still
  * set (host patch 0020); tpt_kvm_test --restricted runs this check there.
  */
-extern const uint8_t tg_cr0_armed[], tg_cr0_armed_end[];
+/*
+ * The opening the armed-load guests below share: KVM_HC_TPT_ARM of
+ * ARM_CR3 on TPT_ROOT_GPA without an arm word, its result in R8. A gas
+ * macro, so each program still spells out its own bytes.
+ */
 __asm__(
-"	.pushsection .rodata\n"
-"tg_cr0_armed:\n"
-"	.code64\n"
+"	.macro tg_arm\n"
 "	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
 "	mov $0x5000, %ebx\n"		/* ARM_CR3 */
 "	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
 "	xor %edx, %edx\n"
 "	vmmcall\n"
 "	mov %rax, %r8\n"
+"	.endm\n");
+extern const uint8_t tg_cr0_armed[], tg_cr0_armed_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"tg_cr0_armed:\n"
+"	.code64\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov %cr0, %rax\n"
 "	xor $0x40000, %eax\n"		/* CR0.AM on: PG, PE unchanged */
 "	mov %rax, %cr0\n"
@@ -1294,12 +1303,7 @@ __asm__(
 "	.pushsection .rodata\n"
 "tg_wp_armed:\n"
 "	.code64\n"
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
-"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov %cr0, %rax\n"
 "	and $0xfffffffffffeffff, %rax\n"	/* CR0.WP off, as kexec does */
 "	mov %rax, %cr0\n"
@@ -1560,12 +1564,7 @@ __asm__(
 "	hlt\n"
 "tg_hp_write_end:\n"
 "tg_hp_armed:\n"			/* ARM, WRMSR PAT, the armed CR3 load */
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
-"	mov $0x10000, %ecx\n"
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov $0x277, %ecx\n"
 "	mov 0x8000, %eax\n"
 "	mov 0x8004, %edx\n"
@@ -3193,12 +3192,7 @@ __asm__(
 "	.pushsection .rodata\n"
 "	.code64\n"
 "tg_rewrite_armed:\n"
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"		/* ARM_CR3 */
-"	mov $0x10000, %ecx\n"		/* TPT_ROOT_GPA */
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov 0x700010, %rax\n"		/* TW_ENTRY_GPA */
 "	mov %rax, 0x13918\n"		/* WT_TARGET, through nested paging */
 "	mov $0x5000, %eax\n"
@@ -3208,12 +3202,7 @@ __asm__(
 "	hlt\n"
 "tg_rewrite_armed_end:\n"
 "tg_init_armed:\n"
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"
-"	mov $0x10000, %ecx\n"
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov $0x5451, %eax\n"		/* HC_TPT_INIT: the map over WT_PT */
 "	mov $0x13000, %ebx\n"
 "	mov $0x1000, %ecx\n"
@@ -3233,12 +3222,7 @@ __asm__(
  * armed CR3 and read VA 0x123000.
  */
 "tg_cross_tree:\n"
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"
-"	mov $0x10000, %ecx\n"
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
 "	mov $0x24000, %ebx\n"		/* XT_ROOT_GPA */
 "	vmmcall\n"
@@ -3255,12 +3239,7 @@ __asm__(
 "tg_cross_tree_end:\n"
 /* Armed, in TPT on the armed root, disarm from TPT, read VA 0x400000. */
 "tg_disarm_in_tpt:\n"
-"	mov $0x5454, %eax\n"		/* HC_TPT_ARM */
-"	mov $0x5000, %ebx\n"
-"	mov $0x10000, %ecx\n"
-"	xor %edx, %edx\n"
-"	vmmcall\n"
-"	mov %rax, %r8\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
 "	mov $0x5000, %eax\n"
 "	mov %rax, %cr3\n"		/* the armed load: TPT */
 "	mov 0x400000, %r9\n"
