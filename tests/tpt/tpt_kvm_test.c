@@ -3165,6 +3165,9 @@ extern const uint8_t tg_live_reader[], tg_live_reader_end[];
 extern const uint8_t tg_live_writer[], tg_live_writer_end[];
 extern const uint8_t tg_cross_tree[], tg_cross_tree_end[];
 extern const uint8_t tg_disarm_in_tpt[], tg_disarm_in_tpt_end[];
+extern const uint8_t tg_unlink_table[], tg_unlink_table_end[];
+#define UT_PD_ENTRY	(TPT_ROOT_GPA + 0x2000 + 8)	/* PD entry of VA 2M-4M */
+#define UT_PT		(TPT_ROOT_GPA + 0x4000)		/* its page table */
 #define XT_ROOT_GPA	0x24000		/* tree B: PML4, PDPT, PD, PT for VA 0-2M */
 #define XT_ENTRY_GPA	0x1fe000
 
@@ -3250,6 +3253,22 @@ __asm__(
 "	mov 0x400000, %r10\n"
 "	hlt\n"
 "tg_disarm_in_tpt_end:\n"
+/*
+ * Armed, unlink the page table of VA 2M-4M from the tree's PD through
+ * nested paging (as a guest kernel does before it frees a table), load
+ * the armed CR3, read VA 0x123000, leave, then store into the unlinked
+ * table's page (the guest reusing it as data).
+ */
+"tg_unlink_table:\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
+"	movq $0, 0x12008\n"		/* UT_PD_ENTRY */
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov 0x123000, %r9\n"
+"	mov %cr3, %r10\n"		/* leaves TPT */
+"	movq $1, 0x14000\n"		/* UT_PT, now data */
+"	hlt\n"
+"tg_unlink_table_end:\n"
 /* vCPU 0: ENTER, say so, wait for vCPU 1's store, read VA 0x123000. */
 "tg_live_reader:\n"
 "	mov $0x5452, %eax\n"		/* HC_TPT_ENTER */
@@ -3308,7 +3327,7 @@ static void test_tables_written(struct result *r, int kvm)
 	static uint8_t foreign[4096] __attribute__((aligned(4096)));
 	static uint8_t seen[4096];
 	const uint64_t mark2 = 0x5252525252525252ULL;
-	uint64_t evil, e;
+	uint64_t evil, pde, e;
 	struct kvm_regs g;
 	struct tvm t;
 	long got, arm_work;
@@ -3353,6 +3372,24 @@ static void test_tables_written(struct result *r, int kvm)
 	printf("INFO walk work: %ld for the ARM, %ld for the walk again\n", arm_work, got);
 	check(r, arm_work > 0 && got > 0 && got * 4 < arm_work,
 	      "...which read only the written table page (under a quarter of the ARM's walk work)", got);
+	tvm_destroy(&t);
+
+	/*
+	 * A table unlinked after ARM leaves the tree at the armed load's walk
+	 * again: it is no longer write-protected, so a store into it, the
+	 * page now data, is no table write (no tracking fault, no kick).
+	 */
+	tw_ready(&t, kvm, 0, false);
+	got = tw_run(&t, tg_unlink_table, tg_unlink_table_end, &g);
+	memcpy(&e, t.mem + UT_PT, 8);
+	memcpy(&pde, t.mem + UT_PD_ENTRY, 8);
+	check(r, got == 0 && g.r8 == 0 && g.r9 == WT_MARK && g.r10 == ARM_CR3 && e == 1 && !pde,
+	      "unlinked table: ARM returned 0, the armed load entered, the stores landed",
+	      got ? got : (long)g.r9);
+	check(r, vm_stat(t.vcpu, "tpt_rewalks") == 1 && vm_stat(t.vcpu, "tpt_enters") == 1 &&
+	      vm_stat(t.vm, "tpt_table_writes") == 1,
+	      "...one table write (the PD's), not two: the walk again dropped the unlinked table",
+	      vm_stat(t.vm, "tpt_table_writes"));
 	tvm_destroy(&t);
 
 	/* A store from TPT on another tree of the same vCPU. */
