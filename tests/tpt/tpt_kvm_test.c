@@ -3166,6 +3166,8 @@ extern const uint8_t tg_live_writer[], tg_live_writer_end[];
 extern const uint8_t tg_cross_tree[], tg_cross_tree_end[];
 extern const uint8_t tg_disarm_in_tpt[], tg_disarm_in_tpt_end[];
 extern const uint8_t tg_unlink_table[], tg_unlink_table_end[];
+extern const uint8_t tg_wallclock_armed[], tg_wallclock_armed_end[];
+extern const uint8_t tg_steal_armed[], tg_steal_armed_end[];
 #define UT_PD_ENTRY	(TPT_ROOT_GPA + 0x2000 + 8)	/* PD entry of VA 2M-4M */
 #define UT_PT		(TPT_ROOT_GPA + 0x4000)		/* its page table */
 #define XT_ROOT_GPA	0x24000		/* tree B: PML4, PDPT, PD, PT for VA 0-2M */
@@ -3299,6 +3301,38 @@ __asm__(
 "	movq $1, 0x700000\n"
 "	hlt\n"
 "tg_live_writer_end:\n"
+/*
+ * Armed, point KVM's wall clock MSR at the checked leaf for VA 0x123000
+ * plus 4: KVM writes the version (its first word) over the entry's upper
+ * half, through its own mapping of guest memory. Then the armed load.
+ */
+"tg_wallclock_armed:\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
+"	mov $0x4b564d00, %ecx\n"	/* MSR_KVM_WALL_CLOCK_NEW */
+"	mov $0x1391c, %eax\n"		/* WT_TARGET + 4 */
+"	xor %edx, %edx\n"
+"	wrmsr\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov %cr3, %r10\n"
+"	hlt\n"
+"tg_wallclock_armed_end:\n"
+/*
+ * Armed, point KVM's steal time at the leaves for VA 0x128000 on: KVM
+ * adds the steal time to the first and writes its version into the next,
+ * on the way back into the guest. Then the armed load.
+ */
+"tg_steal_armed:\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
+"	mov $0x4b564d03, %ecx\n"	/* MSR_KVM_STEAL_TIME */
+"	mov $0x13941, %eax\n"		/* WT_PT + 8 * 0x128, enabled */
+"	xor %edx, %edx\n"
+"	wrmsr\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov %cr3, %r10\n"
+"	hlt\n"
+"tg_steal_armed_end:\n"
 "	.popsection\n");
 
 /*
@@ -3432,6 +3466,35 @@ static void test_tables_written(struct result *r, int kvm)
 	      vm_stat(t.vcpu, "tpt_enters"));
 	check(r, g.r9 == WT_MARK, "...VA 0x123000 read guest memory through nested paging",
 	      (long)g.r9);
+	tvm_destroy(&t);
+
+	/*
+	 * KVM's own writes through its mapping of guest memory (no tracking
+	 * fault): the wall clock's version over the upper half of the checked
+	 * leaf moves it 8 GiB up, to a frame the VM does not own.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	memcpy(&pde, t.mem + WT_TARGET, 8);
+	got = tw_run(&t, tg_wallclock_armed, tg_wallclock_armed_end, &g);
+	memcpy(&e, t.mem + WT_TARGET, 8);
+	check(r, got == 0 && g.r8 == 0 && (uint32_t)e == (uint32_t)pde &&
+	      e >> 32 == (pde >> 32) + 2 + (pde >> 32 & 1),
+	      "wall clock into an armed tree's leaf: ARM returned 0, KVM wrote its version over the entry's upper half",
+	      got ? got : (long)(e >> 32));
+	check(r, vm_stat(t.vm, "tpt_table_writes") == 1 && vm_stat(t.vcpu, "tpt_rewalks") == 1 &&
+	      vm_stat(t.vcpu, "tpt_enters") == 0 && vm_stat(t.vcpu, "tpt_armed") == 0 &&
+	      refusals(&t) == 1,
+	      "...made the tree stale; the armed load walked it again and refused it (ownership)",
+	      vm_stat(t.vcpu, "tpt_enters"));
+	tvm_destroy(&t);
+
+	/* Steal time, written by KVM on the way into the guest. */
+	tw_ready(&t, kvm, 0, false);
+	got = tw_run(&t, tg_steal_armed, tg_steal_armed_end, &g);
+	check(r, got == 0 && g.r8 == 0 && vm_stat(t.vm, "tpt_table_writes") >= 1 &&
+	      vm_stat(t.vcpu, "tpt_rewalks") == 1,
+	      "steal time into an armed tree's leaves: a table write, the armed load walked the tree again",
+	      got ? got : vm_stat(t.vcpu, "tpt_rewalks"));
 	tvm_destroy(&t);
 
 	/* 3. A second vCPU rewrites the leaf while vCPU 0 runs on the tree. */
