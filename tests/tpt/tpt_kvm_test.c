@@ -261,6 +261,7 @@ static void vcpu_set_host_pat(int vcpu)
 /* A VM with one memslot of GUEST_MEM at GPA 0 and one real-mode vCPU. */
 struct tvm {
 	int vm, vcpu;
+	int mode;	/* KVM_TPT_MODE_*, 0 for none */
 	struct kvm_run *run;
 	size_t run_size;
 	uint8_t *mem;
@@ -273,6 +274,7 @@ static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
 	struct kvm_sregs sregs;
 
 	t->vm = new_vm(kvm);
+	t->mode = tpt_mode;
 	if (tpt_mode && enable(t->vm, (uint64_t)tpt_mode, 0, 0)) {
 		perror("enable TPT");
 		exit(2);
@@ -520,8 +522,14 @@ static void test_init(struct result *r, int kvm)
 #define PTE_P		1ULL
 #define PTE_P_RW	3ULL
 
-/* The host's supported CPUID on the vCPU: long mode needs CPUID.LM. */
-static void tvm_set_cpuid(struct tvm *t, int kvm)
+#define CPUID_1_ECX_VMX		(1u << 5)
+#define CPUID_80000001_ECX_SVM	(1u << 2)
+
+/*
+ * The host's supported CPUID (long mode needs CPUID.LM), with @nested
+ * VMX and SVM as KVM offers them.
+ */
+static struct kvm_cpuid2 *supported_cpuid(int kvm, bool nested)
 {
 	const unsigned int n = 256;
 	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
@@ -529,8 +537,29 @@ static void tvm_set_cpuid(struct tvm *t, int kvm)
 	if (!c)
 		exit(2);
 	c->nent = n;
-	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) || ioctl(t->vcpu, KVM_SET_CPUID2, c)) {
-		perror("CPUID");
+	if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c)) {
+		perror("KVM_GET_SUPPORTED_CPUID");
+		exit(2);
+	}
+	for (unsigned int i = 0; i < c->nent && !nested; i++) {
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx &= ~CPUID_1_ECX_VMX;
+		if (c->entries[i].function == 0x80000001)
+			c->entries[i].ecx &= ~CPUID_80000001_ECX_SVM;
+	}
+	return c;
+}
+
+/*
+ * The supported CPUID on the vCPU; without VMX and SVM in verify mode,
+ * which refuses them (host patch 0036).
+ */
+static void tvm_set_cpuid(struct tvm *t, int kvm)
+{
+	struct kvm_cpuid2 *c = supported_cpuid(kvm, t->mode != KVM_TPT_MODE_VERIFY);
+
+	if (ioctl(t->vcpu, KVM_SET_CPUID2, c)) {
+		perror("KVM_SET_CPUID2");
 		exit(2);
 	}
 	free(c);
@@ -2666,7 +2695,7 @@ static void put64(struct tvm *t, uint64_t gpa, uint64_t v)
  * address space too (SMM entry writes its state save area there). Returns
  * 0 on success.
  */
-static int hvm_create(struct hvm *hv, int kvm, bool smm)
+static int hvm_create_mode(struct hvm *hv, int kvm, bool smm, int mode)
 {
 	static const uint8_t init[] = {
 		0xb8, 0x51, 0x54, 0, 0, 0xbb, 0, 0, 0x10, 0, 0xb9, 0, 0x80, 0, 0,
@@ -2688,7 +2717,7 @@ static int hvm_create(struct hvm *hv, int kvm, bool smm)
 	h = hv->h;
 	for (int i = 0; i < 1024; i++)
 		memcpy(hv->vpage + 4 * i, &(uint32_t){ V_SEED }, 4);
-	tvm_create(t, kvm, KVM_TPT_MODE_VERIFY);
+	tvm_create(t, kvm, mode);
 	tvm_set_cpuid(t, kvm);
 	memset(&slot, 0, sizeof(slot));
 	slot.slot = 1;
@@ -2756,6 +2785,12 @@ static int hvm_create(struct hvm *hv, int kvm, bool smm)
 	put64(t, 0x400000, 0xbbbb);
 	put64(t, 0x600000, 0xaaaa);
 	return 0;
+}
+
+/* The same in verify mode. */
+static int hvm_create(struct hvm *hv, int kvm, bool smm)
+{
+	return hvm_create_mode(hv, kvm, smm, KVM_TPT_MODE_VERIFY);
 }
 
 static void hvm_destroy(struct hvm *hv)
@@ -3579,14 +3614,79 @@ static bool vcpu_has_svm(struct tvm *t)
 	return svm;
 }
 
-/* EFER.SVME set in TPT leaves and disarms; ENTER and ARM refused after. */
+/*
+ * Verify mode offers neither nested virtualization nor Xen emulation
+ * (host patch 0036): KVM keeps mappings of guest pages for both that it
+ * writes without checking them against the guest's tables (VMSAVE,
+ * vmcb12/vmcs12, virtual-APIC pages; Xen's shared pages). Trust mode
+ * keeps both.
+ */
+static void test_nested_xen(struct result *r, int kvm)
+{
+	struct kvm_xen_hvm_config xhc;
+	struct kvm_xen_hvm_attr xha;
+	struct kvm_cpuid2 *c = supported_cpuid(kvm, true);
+	bool nested = false;
+	struct tvm t;
+	int vm, got;
+
+	for (unsigned int i = 0; i < c->nent; i++)
+		nested |= (c->entries[i].function == 1 && (c->entries[i].ecx & CPUID_1_ECX_VMX)) ||
+			  (c->entries[i].function == 0x80000001 &&
+			   (c->entries[i].ecx & CPUID_80000001_ECX_SVM));
+	if (!nested) {
+		printf("SKIP nested CPUID in verify mode: KVM offers no nested VMX or SVM here\n");
+	} else {
+		tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+		got = ioctl(t.vcpu, KVM_SET_CPUID2, c);
+		check(r, got == -1 && errno == EINVAL,
+		      "verify mode: KVM_SET_CPUID2 with VMX or SVM is refused (EINVAL)", got ? errno : 0);
+		tvm_destroy(&t);
+		tvm_create(&t, kvm, KVM_TPT_MODE_TRUST);
+		got = ioctl(t.vcpu, KVM_SET_CPUID2, c);
+		check(r, got == 0, "trust mode: KVM_SET_CPUID2 with VMX or SVM is accepted",
+		      got ? errno : 0);
+		tvm_destroy(&t);
+	}
+	free(c);
+
+	if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM) <= 0) {
+		printf("SKIP Xen emulation in verify mode: KVM offers no Xen HVM here\n");
+		return;
+	}
+	memset(&xhc, 0, sizeof(xhc));
+	memset(&xha, 0, sizeof(xha));
+	xha.type = KVM_XEN_ATTR_TYPE_LONG_MODE;
+	xha.u.long_mode = 1;
+	vm = new_vm(kvm);
+	got = enable(vm, KVM_TPT_MODE_VERIFY, 0, 0);
+	check(r, got == 0 && ioctl(vm, KVM_XEN_HVM_CONFIG, &xhc) == -1 && errno == EINVAL &&
+	      ioctl(vm, KVM_XEN_HVM_SET_ATTR, &xha) == -1 && errno == EINVAL,
+	      "verify mode: KVM_XEN_HVM_CONFIG and KVM_XEN_HVM_SET_ATTR are refused (EINVAL)", errno);
+	close(vm);
+	vm = new_vm(kvm);
+	got = ioctl(vm, KVM_XEN_HVM_SET_ATTR, &xha) ? -errno : enable(vm, KVM_TPT_MODE_VERIFY, 0, 0);
+	check(r, got == -EINVAL, "a VM with Xen set up cannot enable verify mode (EINVAL)", got);
+	close(vm);
+	vm = new_vm(kvm);
+	got = enable(vm, KVM_TPT_MODE_TRUST, 0, 0);
+	check(r, got == 0 && ioctl(vm, KVM_XEN_HVM_CONFIG, &xhc) == 0 &&
+	      ioctl(vm, KVM_XEN_HVM_SET_ATTR, &xha) == 0,
+	      "trust mode: Xen setup is accepted", errno);
+	close(vm);
+}
+
+/*
+ * EFER.SVME set in TPT leaves and disarms; ENTER and ARM refused after.
+ * In trust mode: verify mode offers no SVM (host patch 0036).
+ */
 static void test_svme(struct result *r, int kvm)
 {
 	struct kvm_regs in, g;
 	struct hvm hv;
 	int ran;
 
-	if (hvm_create(&hv, kvm, false)) {
+	if (hvm_create_mode(&hv, kvm, false, KVM_TPT_MODE_TRUST)) {
 		check(r, false, "hostile VM with an identity page set up", -1);
 		return;
 	}
@@ -3722,7 +3822,9 @@ static void test_outside(struct result *r, int kvm)
 			continue;
 		}
 
-		if (hvm_create(&hv, kvm, false)) {
+		/* Nested state needs VMX or SVM, which verify mode refuses. */
+		if (hvm_create_mode(&hv, kvm, false, m == 2 || m == 4 ?
+				    KVM_TPT_MODE_TRUST : KVM_TPT_MODE_VERIFY)) {
 			check(r, false, "hostile VM with an identity page set up", -1);
 			return;
 		}
@@ -4007,6 +4109,7 @@ int main(int argc, char **argv)
 	test_writable_tables(&r, kvm);
 	test_tables_written(&r, kvm);
 	test_svme(&r, kvm);
+	test_nested_xen(&r, kvm);
 	test_outside(&r, kvm);
 	test_legacy_paging(&r, kvm);
 	test_paging_off(&r, kvm);
