@@ -9,6 +9,9 @@
 #ifndef TPTVMM_TPT_ABI_H
 #define TPTVMM_TPT_ABI_H
 
+#include <linux/kvm.h>
+#include <linux/types.h>
+
 /* KVM_CHECK_EXTENSION / KVM_ENABLE_CAP on the VM fd, before vCPUs exist. */
 #define KVM_CAP_X86_TPT			0x5450
 
@@ -18,5 +21,23 @@
 
 /* CPUID 0x40000001 EAX bit: the host offers TPT to this guest. */
 #define KVM_FEATURE_TPT			29
+
+/*
+ * KVM_TPT_DEVICE_WRITE on the VM fd (host patch 0037): the VMM announces a
+ * device write into guest memory [gpa, gpa + len) before it makes it
+ * (KVM_TPT_DW_BEGIN, which returns id; -EPERM if the range holds a page
+ * table of a checked tree in verify mode) and ends it after (KVM_TPT_DW_END
+ * with that id). At most 4096 frames per announcement.
+ */
+struct kvm_tpt_device_write {
+	__u64 gpa;
+	__u64 len;
+	__u32 flags;
+	__u32 id;
+};
+
+#define KVM_TPT_DW_BEGIN		1
+#define KVM_TPT_DW_END			2
+#define KVM_TPT_DEVICE_WRITE		_IOWR(KVMIO, 0xd8, struct kvm_tpt_device_write)
 
 #endif

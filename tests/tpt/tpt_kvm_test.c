@@ -3203,6 +3203,7 @@ extern const uint8_t tg_disarm_in_tpt[], tg_disarm_in_tpt_end[];
 extern const uint8_t tg_unlink_table[], tg_unlink_table_end[];
 extern const uint8_t tg_wallclock_armed[], tg_wallclock_armed_end[];
 extern const uint8_t tg_steal_armed[], tg_steal_armed_end[];
+extern const uint8_t tg_dev_write[], tg_dev_write_end[];
 #define UT_PD_ENTRY	(TPT_ROOT_GPA + 0x2000 + 8)	/* PD entry of VA 2M-4M */
 #define UT_PT		(TPT_ROOT_GPA + 0x4000)		/* its page table */
 #define XT_ROOT_GPA	0x24000		/* tree B: PML4, PDPT, PD, PT for VA 0-2M */
@@ -3368,6 +3369,16 @@ __asm__(
 "	mov %cr3, %r10\n"
 "	hlt\n"
 "tg_steal_armed_end:\n"
+/* ARM, halt (the VMM's device write lands there), then the armed load. */
+"tg_dev_write:\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
+"	hlt\n"
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load, if armed */
+"	mov 0x123000, %r9\n"
+"	mov %cr3, %r10\n"
+"	hlt\n"
+"tg_dev_write_end:\n"
 "	.popsection\n");
 
 /*
@@ -3561,6 +3572,89 @@ static void test_tables_written(struct result *r, int kvm)
 		      (long)c[0].regs.r10);
 		tvm_drop_vcpu(kvm, &c[1]);
 	}
+	tvm_destroy(&t);
+}
+
+/* KVM_TPT_DEVICE_WRITE BEGIN (@id 0) or END; -errno or 0. */
+static int dev_write(int vm, uint64_t gpa, uint64_t len, uint32_t flags, uint32_t *id)
+{
+	struct kvm_tpt_device_write dw = {
+		.gpa = gpa, .len = len, .flags = flags, .id = *id,
+	};
+
+	if (ioctl(vm, KVM_TPT_DEVICE_WRITE, &dw))
+		return -errno;
+	*id = dw.id;
+	return 0;
+}
+
+/*
+ * The VMM's device writes through its own mapping of guest memory (host
+ * patch 0037): announced with KVM_TPT_DEVICE_WRITE, one into a checked
+ * table is refused; one in flight while the guest's walk reads the table
+ * makes the tree walked again before it is used.
+ */
+static void test_device_writes(struct result *r, int kvm)
+{
+	static uint8_t foreign[4096] __attribute__((aligned(4096)));
+	static uint8_t seen[4096];
+	uint64_t evil;
+	struct kvm_regs g;
+	uint32_t id = 0, id2 = 0;
+	struct tvm t;
+	int got;
+
+	memset(foreign, 0x01, sizeof(foreign));	/* a host page outside guest RAM */
+	memcpy(seen, foreign, sizeof(seen));
+	evil = host_pfn(foreign) << 12 | PTE_P_RW;
+
+	/* Armed: a device write into the checked leaf table is refused. */
+	tw_ready(&t, kvm, 0, false);
+	got = (int)tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA);
+	check(r, got == 0, "device writes: ARM returned 0", got);
+	got = dev_write(t.vm, WT_PT + 0x100, 64, KVM_TPT_DW_BEGIN, &id);
+	check(r, got == -EPERM && vm_stat(t.vm, "tpt_device_writes_refused") == 1,
+	      "...a device write into a checked table is refused (-EPERM), counted", got);
+	id = 0;
+	got = dev_write(t.vm, 0x124000, 8192, KVM_TPT_DW_BEGIN, &id);
+	check(r, got == 0 && id > 0, "...one into data pages is announced (an id)", got ? got : (int)id);
+	got = dev_write(t.vm, 0, 0, KVM_TPT_DW_END, &id);
+	id2 = id;
+	check(r, got == 0 && dev_write(t.vm, 0, 0, KVM_TPT_DW_END, &id2) == -ENOENT,
+	      "...and ended once (a second END: -ENOENT)", got);
+	id = 0;
+	check(r, dev_write(t.vm, 0x124000, 4097 * 4096ULL, KVM_TPT_DW_BEGIN, &id) == -EINVAL &&
+	      dev_write(t.vm, 0x124000, 0, KVM_TPT_DW_BEGIN, &id) == -EINVAL &&
+	      dev_write(t.vm, 0x124000, 8, 3, &id) == -EINVAL,
+	      "...bad lengths and flags are refused (-EINVAL)", 0);
+	tvm_destroy(&t);
+
+	/*
+	 * Announced before the ARM, over the table its walk reads: the walk
+	 * cannot finish while the device may still write (-KVM_EAGAIN, no
+	 * arm). The device's write then lands and ends; the guest loads the
+	 * CR3 it tried to arm. On a KVM that does not see device writes the
+	 * ARM succeeds and that load enters TPT on the device's entry.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	id = 0;
+	got = dev_write(t.vm, WT_PT, 4096, KVM_TPT_DW_BEGIN, &id);
+	check(r, got == 0, "device write in flight over the ARM's walk: announced", got);
+	got = tw_run(&t, tg_dev_write, tg_dev_write_end, &g);
+	check(r, got == 0 && g.r8 == (uint64_t)-11 && vm_stat(t.vcpu, "tpt_armed") == 0,
+	      "...the ARM returned -KVM_EAGAIN and armed nothing", got ? got : (long)g.r8);
+	memcpy(t.mem + WT_TARGET, &evil, 8);	/* the device's write lands */
+	dev_write(t.vm, 0, 0, KVM_TPT_DW_END, &id);
+	if (ioctl(t.vcpu, KVM_RUN, 0) || t.run->exit_reason != KVM_EXIT_HLT ||
+	    ioctl(t.vcpu, KVM_GET_REGS, &g))
+		g.r9 = 0;
+	check(r, vm_stat(t.vcpu, "tpt_enters") == 0 && g.r9 == WT_MARK &&
+	      !memcmp(foreign, seen, sizeof(seen)),
+	      "...the CR3 load stayed on nested paging: VA 0x123000 read guest memory, the host page unread and unchanged",
+	      (long)g.r9);
+	got = (int)tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA);
+	check(r, got == -1 && refusals(&t) >= 1,
+	      "...an ARM after the write ended walks the device's entry and refuses it (ownership)", got);
 	tvm_destroy(&t);
 }
 
@@ -4110,6 +4204,7 @@ int main(int argc, char **argv)
 	test_tables_written(&r, kvm);
 	test_svme(&r, kvm);
 	test_nested_xen(&r, kvm);
+	test_device_writes(&r, kvm);
 	test_outside(&r, kvm);
 	test_legacy_paging(&r, kvm);
 	test_paging_off(&r, kvm);
