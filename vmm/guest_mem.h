@@ -26,11 +26,25 @@ struct guest_region {
 	uint8_t *hva;		/* NULL for a layout that is not allocated */
 };
 
+/*
+ * Announces a device write into guest memory to whoever must see it
+ * first (KVM, in TPT verify mode: its checked page tables); see
+ * guest_mem.announce. begin returns 0 and an id for end, or -errno: the
+ * write must not be made.
+ */
+struct guest_write_announcer {
+	int (*begin)(void *ctx, uint64_t gpa, uint64_t len, uint32_t *id);
+	void (*end)(void *ctx, uint32_t id);
+	void *ctx;
+};
+
 struct guest_mem {
 	struct guest_region r[GUEST_MAX_REGIONS];
 	unsigned int nr;
 	uint64_t ram_size;
 	bool hugepages;
+	/* Device writes go through it when set (begin not NULL). */
+	struct guest_write_announcer announce;
 };
 
 struct guest_mem_opts {

@@ -77,3 +77,37 @@ void tpt_print_stats(FILE *out, const struct kvm_stat_sum *vm_s, int nv,
 		fprintf(out, " %s=%llu", vcpu_s[i].name, (unsigned long long)vcpu_s[i].value);
 	fprintf(out, "\n");
 }
+
+int tpt_device_writes_supported(int vm_fd)
+{
+	struct kvm_tpt_device_write dw;
+
+	/* No flags: EINVAL where the ioctl exists, ENOTTY where it does not. */
+	memset(&dw, 0, sizeof(dw));
+	return ioctl(vm_fd, KVM_TPT_DEVICE_WRITE, &dw) && errno == EINVAL;
+}
+
+int tpt_device_write_begin(void *ctx, uint64_t gpa, uint64_t len, uint32_t *id)
+{
+	struct kvm_tpt_device_write dw;
+
+	memset(&dw, 0, sizeof(dw));
+	dw.gpa = gpa;
+	dw.len = len;
+	dw.flags = KVM_TPT_DW_BEGIN;
+	if (ioctl(*(const int *)ctx, KVM_TPT_DEVICE_WRITE, &dw))
+		return -errno;
+	*id = dw.id;
+	return 0;
+}
+
+void tpt_device_write_end(void *ctx, uint32_t id)
+{
+	struct kvm_tpt_device_write dw;
+
+	memset(&dw, 0, sizeof(dw));
+	dw.flags = KVM_TPT_DW_END;
+	dw.id = id;
+	/* Cannot fail for an id begin returned; KVM frees leftovers with the VM. */
+	(void)ioctl(*(const int *)ctx, KVM_TPT_DEVICE_WRITE, &dw);
+}

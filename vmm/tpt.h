@@ -7,6 +7,7 @@
 #ifndef TPTVMM_TPT_H
 #define TPTVMM_TPT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -16,6 +17,16 @@
 int tpt_host_support(int vm_fd);
 int tpt_enable(int vm_fd, int mode, struct err *e);
 const char *tpt_mode_name(int mode);
+
+/*
+ * Device writes into guest memory announced to KVM (verify mode, host
+ * patch 0037): whether this KVM takes them, and the announcer's begin
+ * (0 and an id, or -errno: KVM refused, e.g. a checked page table) and
+ * end; @ctx points to the VM fd.
+ */
+int tpt_device_writes_supported(int vm_fd);
+int tpt_device_write_begin(void *ctx, uint64_t gpa, uint64_t len, uint32_t *id);
+void tpt_device_write_end(void *ctx, uint32_t id);
 
 /*
  * Reads KVM's TPT statistics (names "tpt_*"): the VM's into @vm_s (*@nv

@@ -69,6 +69,14 @@ static void needs_reset_locked(struct virtio_mmio *t, const char *reason, int *l
 	set_int_locked(t, VIRTIO_MMIO_INT_CONFIG, level);
 }
 
+/* The used ring of queue @q is no longer written: its announcement ends. */
+static void end_used_write(struct virtio_mmio *t, unsigned int q)
+{
+	if (t->used_write_id[q] && t->mem->announce.end)
+		t->mem->announce.end(t->mem->announce.ctx, t->used_write_id[q]);
+	t->used_write_id[q] = 0;
+}
+
 static void reset_locked(struct virtio_mmio *t)
 {
 	t->epoch++;
@@ -77,8 +85,43 @@ static void reset_locked(struct virtio_mmio *t)
 	t->driver_features = 0;
 	t->queue_sel = 0;
 	t->int_status = 0;
-	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
+	for (unsigned int i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++) {
 		virtq_reset(&t->vq[i]);
+		end_used_write(t, i);
+	}
+}
+
+/*
+ * Every device write into guest memory is announced first where the VMM
+ * has an announcer (TPT verify mode: KVM refuses one into a checked page
+ * table, docs/tpt-abi.md). The writable buffers of chain @c: true with
+ * their ids in @ids (*@n of them), or false with none announced.
+ */
+static bool announce_chain(struct virtio_mmio *t, const struct virtq_chain *c,
+			   uint32_t *ids, unsigned int *n)
+{
+	const struct guest_write_announcer *a = &t->mem->announce;
+
+	*n = 0;
+	if (!a->begin)
+		return true;
+	for (unsigned int i = c->n_readable; i < c->n; i++) {
+		if (!c->buf[i].len)
+			continue;
+		if (a->begin(a->ctx, c->buf[i].gpa, c->buf[i].len, &ids[*n])) {
+			while (*n)
+				a->end(a->ctx, ids[--*n]);
+			return false;
+		}
+		(*n)++;
+	}
+	return true;
+}
+
+static void end_chain(struct virtio_mmio *t, const uint32_t *ids, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		t->mem->announce.end(t->mem->announce.ctx, ids[i]);
 }
 
 static struct virtq *selected(struct virtio_mmio *t)
@@ -183,6 +226,17 @@ static int write_reg_locked(struct virtio_mmio *t, uint64_t off, uint32_t val, i
 			break;
 		if (virtq_activate(q, t->mem, &e)) {
 			err_prepend(&e, "queue %u: ", t->queue_sel);
+			needs_reset_locked(t, e.msg, level);
+		} else if (t->mem->announce.begin &&
+			   t->mem->announce.begin(t->mem->announce.ctx, q->used_gpa,
+						  virtq_used_bytes(q),
+						  &t->used_write_id[t->queue_sel])) {
+			/* The used ring is written for as long as the queue runs. */
+			t->used_write_id[t->queue_sel] = 0;
+			t->refused_requests++;
+			virtq_reset(q);
+			err_set(&e, "queue %u: the host refused writes to its used ring at 0x%llx (a checked page table?)",
+				t->queue_sel, (unsigned long long)q->used_gpa);
 			needs_reset_locked(t, e.msg, level);
 		}
 		return -1;
@@ -321,6 +375,9 @@ static bool current_locked(const struct virtio_mmio *t, uint32_t epoch)
 enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
 {
 	static _Thread_local struct virtq_chain c;	/* 6 KiB: off the stack */
+	static _Thread_local uint32_t ids[VIRTQ_MAX_CHAIN];
+	unsigned int nids;
+	bool served;
 	struct completion done[VIRTIO_DRAIN_BATCH];
 	enum virtio_drain why;
 	struct virtq *vq;
@@ -371,7 +428,18 @@ enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
 		}
 		pthread_mutex_unlock(&t->lock);
 		written = 0;
-		if (t->ops->serve(t->dev, q, &c, &written)) {
+		if (!announce_chain(t, &c, ids, &nids)) {
+			/* Not served: nothing written, the driver gets it back. */
+			pthread_mutex_lock(&t->lock);
+			t->refused_requests++;
+			done[n].head = c.head;
+			done[n].written = 0;
+			n++;
+			continue;
+		}
+		served = t->ops->serve(t->dev, q, &c, &written);
+		end_chain(t, ids, nids);
+		if (served) {
 			pthread_mutex_lock(&t->lock);
 			done[n].head = c.head;
 			done[n].written = written;

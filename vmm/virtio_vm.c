@@ -218,6 +218,7 @@ static void transport_counters(struct report_device *d, const struct virtio_mmio
 {
 	COUNTER(d, "broken_requests", t->broken_requests);
 	COUNTER(d, "refused_writes", t->refused_writes);
+	COUNTER(d, "refused_requests", t->refused_requests);
 	COUNTER(d, "interrupts", t->interrupts);
 }
 
@@ -266,21 +267,23 @@ void virtio_vm_print_stats(const struct virtio_vm *v, FILE *out)
 	for (unsigned int i = 0; i < v->nr_blk; i++) {
 		const struct virtio_blk *b = &v->blk[i];
 
-		fprintf(out, "tptvmm: virtio-blk %u: reads=%lu writes=%lu flushes=%lu read_bytes=%llu written_bytes=%llu errors=%lu broken_requests=%lu interrupts=%lu\n",
+		fprintf(out, "tptvmm: virtio-blk %u: reads=%lu writes=%lu flushes=%lu read_bytes=%llu written_bytes=%llu errors=%lu broken_requests=%lu refused_requests=%lu interrupts=%lu\n",
 			i, b->st.reads, b->st.writes, b->st.flushes, b->st.bytes_read,
-			b->st.bytes_written, b->st.errors, b->t.broken_requests, b->t.interrupts);
+			b->st.bytes_written, b->st.errors, b->t.broken_requests,
+			b->t.refused_requests, b->t.interrupts);
 	}
 	for (unsigned int i = 0; i < v->nr_net; i++) {
 		const struct virtio_net *n = v->net[i];
 
-		fprintf(out, "tptvmm: virtio-net %u: rx_packets=%lu tx_packets=%lu rx_bytes=%llu tx_bytes=%llu rx_truncated=%lu tx_dropped=%lu rx_stalls=%lu broken_requests=%lu interrupts=%lu\n",
+		fprintf(out, "tptvmm: virtio-net %u: rx_packets=%lu tx_packets=%lu rx_bytes=%llu tx_bytes=%llu rx_truncated=%lu tx_dropped=%lu rx_stalls=%lu broken_requests=%lu refused_requests=%lu interrupts=%lu\n",
 			i, n->st.rx_packets, n->st.tx_packets, n->st.rx_bytes, n->st.tx_bytes,
 			n->st.rx_truncated, n->st.tx_dropped, n->st.rx_stalls,
-			n->t.broken_requests, n->t.interrupts);
+			n->t.broken_requests, n->t.refused_requests, n->t.interrupts);
 	}
 	if (v->has_rng)
-		fprintf(out, "tptvmm: virtio-rng: requests=%lu bytes=%llu broken_requests=%lu\n",
-			v->rng.requests, v->rng.bytes, v->rng.t.broken_requests);
+		fprintf(out, "tptvmm: virtio-rng: requests=%lu bytes=%llu broken_requests=%lu refused_requests=%lu\n",
+			v->rng.requests, v->rng.bytes, v->rng.t.broken_requests,
+			v->rng.t.refused_requests);
 }
 
 static void close_fds(struct virtio_mmio *t)

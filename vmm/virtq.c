@@ -27,6 +27,11 @@ static uint64_t used_bytes(const struct virtq *q)
 	       2;	/* + ring[], avail_event */
 }
 
+uint64_t virtq_used_bytes(const struct virtq *q)
+{
+	return used_bytes(q);
+}
+
 void virtq_reset(struct virtq *q)
 {
 	memset(q, 0, sizeof(*q));

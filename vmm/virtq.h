@@ -53,6 +53,8 @@ struct virtq_chain {
 /* Checks size and ring placement, resolves the rings' host pointers
  * (guest RAM stays mapped while the VM exists) and marks the queue ready. */
 int virtq_activate(struct virtq *q, const struct guest_mem *mem, struct err *e);
+/* Size of the used ring the device writes (valid once activated). */
+uint64_t virtq_used_bytes(const struct virtq *q);
 /* Forgets everything (device reset). */
 void virtq_reset(struct virtq *q);
 /*

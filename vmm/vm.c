@@ -20,6 +20,7 @@
 #include "layout.h"
 #include "mptable.h"
 #include "tpt.h"
+#include "tpt_abi.h"
 #include "util.h"
 
 #define MAX_KERNEL_SIZE		(512u << 20)
@@ -174,6 +175,17 @@ static int setup_memory(struct vm *vm, struct err *e)
 
 	if (guest_mem_alloc(&vm->mem, vm->cfg.mem, &o, e))
 		return -1;
+	/* Verify mode: KVM sees every device write first (docs/tpt-abi.md). */
+	if (vm->cfg.tpt && vm->cfg.tpt_mode == KVM_TPT_MODE_VERIFY) {
+		if (tpt_device_writes_supported(vm->vm_fd))
+			vm->mem.announce = (struct guest_write_announcer){
+				.begin = tpt_device_write_begin,
+				.end = tpt_device_write_end,
+				.ctx = &vm->vm_fd,
+			};
+		else
+			fprintf(stderr, "tptvmm: --tpt=verify: this KVM has no KVM_TPT_DEVICE_WRITE (host patch 0037): device writes into checked page tables are not refused\n");
+	}
 	for (unsigned int i = 0; i < vm->mem.nr; i++) {
 		struct kvm_userspace_memory_region r = {
 			.slot = i,

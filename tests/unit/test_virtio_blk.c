@@ -4,6 +4,7 @@
  * hostile chain breaks the device, never the VMM. */
 #include "test_main.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -322,6 +323,111 @@ START_TEST(blk_thread_serves_notify_never_waits)
 }
 END_TEST
 
+/*
+ * A stand-in for KVM's device-write announcements (TPT verify mode): it
+ * refuses any range over the page at fa.bad, as KVM does for a checked
+ * page table, and counts what is announced and ended.
+ */
+static struct {
+	uint64_t bad;
+	unsigned int begins, live;
+	uint32_t next;
+} fa;
+
+static int fake_begin(void *ctx, uint64_t gpa, uint64_t len, uint32_t *id)
+{
+	(void)ctx;
+	fa.begins++;
+	if (fa.bad && gpa < fa.bad + 4096 && gpa + len > fa.bad)
+		return -EPERM;
+	fa.live++;
+	*id = ++fa.next;
+	return 0;
+}
+
+static void fake_end(void *ctx, uint32_t id)
+{
+	(void)ctx;
+	(void)id;
+	fa.live--;
+}
+
+static void announce_on(void)
+{
+	memset(&fa, 0, sizeof(fa));
+	mem.announce = (struct guest_write_announcer){ .begin = fake_begin, .end = fake_end };
+}
+
+START_TEST(blk_refused_device_write_fails_alone)
+{
+	uint8_t pat[4096];
+
+	memset(pat, 0xaa, sizeof(pat));
+	announce_on();
+	ck_assert_int_eq(guest_write(&mem, BUF_GPA, pat, sizeof(pat)), 0);
+	/* A read into a "page table": not served, nothing written. */
+	fa.bad = BUF_GPA;
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, sizeof(pat)), 0);
+	ck_assert_uint_eq(status_byte(), 0xee);
+	ck_assert_mem_eq(guest_ptr(&mem, BUF_GPA, sizeof(pat)), pat, sizeof(pat));
+	ck_assert_uint_eq(blk.t.refused_requests, 1);
+	ck_assert_uint_eq(blk.st.reads, 0);
+	ck_assert_uint_eq(fa.live, 0);
+	/* The device goes on: the same read into data is served, both
+	 * device-writable buffers announced and ended. */
+	fa.bad = 0;
+	fa.begins = 0;
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, sizeof(pat)), sizeof(pat) + 1);
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
+	ck_assert_uint_eq(fa.begins, 2);
+	ck_assert_uint_eq(fa.live, 0);
+	ck_assert_uint_eq(blk.st.reads, 1);
+	/* A write request's status byte in a "page table": refused too. */
+	fa.bad = STATUS_GPA & ~0xfffULL;
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, 0, sizeof(pat)), 0);
+	ck_assert_uint_eq(blk.st.writes, 0);
+	ck_assert_uint_eq(blk.t.refused_requests, 2);
+	mem.announce = (struct guest_write_announcer){ 0 };
+}
+END_TEST
+
+/* A used ring the host refuses to have written: the queue never runs. */
+START_TEST(blk_refused_used_ring_needs_reset)
+{
+	struct err e;
+
+	virtio_blk_destroy(&blk);
+	unlink(img_path);
+	announce_on();
+	fa.bad = RING_GPA + 0x2000;
+	strcpy(img_path, "/tmp/tpt-blk-XXXXXX");
+	{
+		int fd = mkstemp(img_path);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, IMG_SECTORS * 512), 0);
+		close(fd);
+	}
+	ck_assert_int_eq(virtio_blk_init(&blk, img_path, false, &mem, &e), 0);
+	vdrv_negotiate(&blk.t);
+	vdrv_queue(&blk.t, 0, QSIZE, (uint32_t)RING_GPA);
+	ck_assert_uint_eq(rd(&blk.t, VIRTIO_MMIO_QUEUE_READY), 0);
+	ck_assert_uint_ne(rd(&blk.t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	ck_assert_uint_eq(blk.t.refused_requests, 1);
+	ck_assert_uint_eq(fa.live, 0);
+	/* Accepted, a used ring stays announced until the device is reset. */
+	fa.bad = 0;
+	wr(&blk.t, VIRTIO_MMIO_STATUS, 0);
+	vdrv_negotiate(&blk.t);
+	vdrv_queue(&blk.t, 0, QSIZE, (uint32_t)RING_GPA);
+	ck_assert_uint_eq(rd(&blk.t, VIRTIO_MMIO_QUEUE_READY), 1);
+	ck_assert_uint_eq(fa.live, 1);
+	wr(&blk.t, VIRTIO_MMIO_STATUS, 0);
+	ck_assert_uint_eq(fa.live, 0);
+	mem.announce = (struct guest_write_announcer){ 0 };
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("virtio_blk");
@@ -336,6 +442,8 @@ static Suite *suite(void)
 	tcase_add_test(t, blk_read_only);
 	tcase_add_test(t, blk_hostile_chain_breaks_device_not_vmm);
 	tcase_add_test(t, blk_thread_serves_notify_never_waits);
+	tcase_add_test(t, blk_refused_device_write_fails_alone);
+	tcase_add_test(t, blk_refused_used_ring_needs_reset);
 	suite_add_tcase(s, t);
 	return s;
 }
