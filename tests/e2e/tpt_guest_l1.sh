@@ -36,6 +36,15 @@ for mode in verify:200: trust:200:nohz_full=1; do
 	else
 		pass "reboot_disarmed_$mode" "rebooted with a TPT process running, no vCPU left armed or in TPT"
 	fi
+	# Verify mode announces every device write to KVM first (host patch
+	# 0037): the swap disk's all went through, none was refused.
+	blk=$(grep -a '^tptvmm: virtio-blk 0:' "/tmp/l2-tpt_$mode.err" | tail -1)
+	echo "$blk"
+	case " $blk " in
+	*" reads=0 "*|*" writes=0 "*|"  ") fail "device_writes_$mode" "the swap disk was not used: '$blk'" || rc=1 ;;
+	*" refused_requests=0 "*) pass "device_writes_$mode" "the swap disk's reads and writes all served, none refused (${blk#*: })" ;;
+	*) fail "device_writes_$mode" "device writes refused for a benign guest: '$blk'" || rc=1 ;;
+	esac
 done
 L2_CMDLINE="pti=on tptcase=off" sh /testbed/l2-check.sh tpt_no_host tptvmm 1 256 debug || rc=1
 l2_lines tpt_no_host '^TPT-'
