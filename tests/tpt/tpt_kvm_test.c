@@ -3630,6 +3630,23 @@ static void test_device_writes(struct result *r, int kvm)
 	tvm_destroy(&t);
 
 	/*
+	 * A tree nothing may run on any more (ENTER, then EXIT) keeps its
+	 * pages protected until its next walk; a page of it the guest may
+	 * have freed and reused is written as a vCPU's store would be.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	got = (int)tvm_enter_only(&t, TPT_ROOT_GPA);
+	id = 0;
+	check(r, got == 0 && dev_write(t.vm, WT_PT, 4096, KVM_TPT_DW_BEGIN, &id) == 0 && id > 0 &&
+	      vm_stat(t.vm, "tpt_device_writes_refused") == 0,
+	      "device write into a table of a tree left (ENTER, EXIT): accepted, not refused",
+	      got);
+	dev_write(t.vm, 0, 0, KVM_TPT_DW_END, &id);
+	got = (int)tvm_enter_only(&t, TPT_ROOT_GPA);
+	check(r, got == 0, "...and ENTER walks the tree again afterwards", got);
+	tvm_destroy(&t);
+
+	/*
 	 * Announced before the ARM, over the table its walk reads: the walk
 	 * cannot finish while the device may still write (-KVM_EAGAIN, no
 	 * arm). The device's write then lands and ends; the guest loads the
