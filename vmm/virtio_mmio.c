@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "virtio_mmio.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,31 +92,46 @@ static void reset_locked(struct virtio_mmio *t)
 	}
 }
 
+/* Announcements per chain: its buffers, split where one is very long. */
+#define ANNOUNCE_MAX		(VIRTQ_MAX_CHAIN + 64)
+/* Longest range one announcement may cover (KVM takes 4096 frames). */
+#define ANNOUNCE_SPAN		(4095ULL << 12)
+
 /*
  * Every device write into guest memory is announced first where the VMM
  * has an announcer (TPT verify mode: KVM refuses one into a checked page
- * table, docs/tpt-abi.md). The writable buffers of chain @c: true with
- * their ids in @ids (*@n of them), or false with none announced.
+ * table, docs/tpt-abi.md). The writable buffers of chain @c: 0 with their
+ * ids in @ids (*@n of them), or -errno with none announced.
  */
-static bool announce_chain(struct virtio_mmio *t, const struct virtq_chain *c,
-			   uint32_t *ids, unsigned int *n)
+static int announce_chain(struct virtio_mmio *t, const struct virtq_chain *c,
+			  uint32_t *ids, unsigned int *n)
 {
 	const struct guest_write_announcer *a = &t->mem->announce;
+	int r = 0;
 
 	*n = 0;
 	if (!a->begin)
-		return true;
-	for (unsigned int i = c->n_readable; i < c->n; i++) {
-		if (!c->buf[i].len)
-			continue;
-		if (a->begin(a->ctx, c->buf[i].gpa, c->buf[i].len, &ids[*n])) {
-			while (*n)
-				a->end(a->ctx, ids[--*n]);
-			return false;
+		return 0;
+	for (unsigned int i = c->n_readable; i < c->n && !r; i++) {
+		uint64_t gpa = c->buf[i].gpa, left = c->buf[i].len;
+
+		while (left && !r) {
+			uint64_t part = left < ANNOUNCE_SPAN ? left : ANNOUNCE_SPAN;
+
+			if (*n == ANNOUNCE_MAX)
+				r = -E2BIG;
+			else
+				r = a->begin(a->ctx, gpa, part, &ids[*n]);
+			if (!r)
+				(*n)++;
+			gpa += part;
+			left -= part;
 		}
-		(*n)++;
 	}
-	return true;
+	if (r)
+		while (*n)
+			a->end(a->ctx, ids[--*n]);
+	return r;
 }
 
 static void end_chain(struct virtio_mmio *t, const uint32_t *ids, unsigned int n)
@@ -375,7 +391,7 @@ static bool current_locked(const struct virtio_mmio *t, uint32_t epoch)
 enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
 {
 	static _Thread_local struct virtq_chain c;	/* 6 KiB: off the stack */
-	static _Thread_local uint32_t ids[VIRTQ_MAX_CHAIN];
+	static _Thread_local uint32_t ids[ANNOUNCE_MAX];
 	unsigned int nids;
 	bool served;
 	struct completion done[VIRTIO_DRAIN_BATCH];
@@ -428,14 +444,22 @@ enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
 		}
 		pthread_mutex_unlock(&t->lock);
 		written = 0;
-		if (!announce_chain(t, &c, ids, &nids)) {
-			/* Not served: nothing written, the driver gets it back. */
+		r = announce_chain(t, &c, ids, &nids);
+		if (r) {
+			/*
+			 * Not served and nothing written: a device write the
+			 * host refused (a checked page table) leaves the device
+			 * needing a reset, never a request that looks done.
+			 */
 			pthread_mutex_lock(&t->lock);
 			t->refused_requests++;
-			done[n].head = c.head;
-			done[n].written = 0;
-			n++;
-			continue;
+			snprintf(pe.msg, sizeof(pe.msg),
+				 "queue %u: the host refused a device write into the chain at head %u (%s)",
+				 q, c.head, r == -EPERM ? "a checked page table" : strerror(-r));
+			complete_locked(t, vq, done, n, &level);
+			needs_reset_locked(t, pe.msg, &level);
+			why = VIRTIO_DRAIN_STOPPED;
+			break;
 		}
 		served = t->ops->serve(t->dev, q, &c, &written);
 		end_chain(t, ids, nids);

@@ -80,7 +80,7 @@ struct virtio_mmio {
 	int kick_fd[VIRTIO_MMIO_MAX_QUEUES];	/* queue notify eventfds, or -1 */
 	unsigned long refused_writes;	/* guest writes ignored as out of place */
 	unsigned long broken_requests;	/* chains refused: device needs reset */
-	/* Chains not served: KVM refused a device write into them. */
+	/* Chains not served: KVM refused a device write into them (reset). */
 	unsigned long refused_requests;
 	uint32_t used_write_id[VIRTIO_MMIO_MAX_QUEUES];	/* announced used rings, 0: none */
 	unsigned long interrupts;	/* rising edges of the interrupt line */

@@ -358,35 +358,57 @@ static void announce_on(void)
 	mem.announce = (struct guest_write_announcer){ .begin = fake_begin, .end = fake_end };
 }
 
-START_TEST(blk_refused_device_write_fails_alone)
+START_TEST(blk_refused_device_write_needs_reset)
 {
 	uint8_t pat[4096];
 
 	memset(pat, 0xaa, sizeof(pat));
 	announce_on();
 	ck_assert_int_eq(guest_write(&mem, BUF_GPA, pat, sizeof(pat)), 0);
-	/* A read into a "page table": not served, nothing written. */
-	fa.bad = BUF_GPA;
-	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, sizeof(pat)), 0);
-	ck_assert_uint_eq(status_byte(), 0xee);
-	ck_assert_mem_eq(guest_ptr(&mem, BUF_GPA, sizeof(pat)), pat, sizeof(pat));
-	ck_assert_uint_eq(blk.t.refused_requests, 1);
-	ck_assert_uint_eq(blk.st.reads, 0);
-	ck_assert_uint_eq(fa.live, 0);
-	/* The device goes on: the same read into data is served, both
-	 * device-writable buffers announced and ended. */
-	fa.bad = 0;
-	fa.begins = 0;
+	/* A served read: both device-writable buffers announced and ended. */
 	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, sizeof(pat)), sizeof(pat) + 1);
 	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_OK);
 	ck_assert_uint_eq(fa.begins, 2);
 	ck_assert_uint_eq(fa.live, 0);
+	/*
+	 * A read into a "page table": not served, nothing written, and the
+	 * device needs a reset (never a request that looks done).
+	 */
+	memset(guest_ptr(&mem, BUF_GPA, sizeof(pat)), 0xaa, sizeof(pat));
+	fa.bad = BUF_GPA;
+	put_hdr(VIRTIO_BLK_T_IN, 0);
+	{
+		struct seg sg[3] = {
+			{ HDR_GPA, 16, 0 }, { BUF_GPA, sizeof(pat), 1 }, { STATUS_GPA, 1, 1 },
+		};
+
+		drv_add(bd, sg, 3);
+		drv_notify(bd, 0);
+	}
+	ck_assert_uint_eq(used_idx(bd), bd->used_seen);
+	ck_assert_uint_eq(status_byte(), 0xee);
+	ck_assert_mem_eq(guest_ptr(&mem, BUF_GPA, sizeof(pat)), pat, sizeof(pat));
+	ck_assert_uint_ne(rd(&blk.t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	ck_assert_uint_eq(blk.t.refused_requests, 1);
 	ck_assert_uint_eq(blk.st.reads, 1);
-	/* A write request's status byte in a "page table": refused too. */
-	fa.bad = STATUS_GPA & ~0xfffULL;
-	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_OUT, 0, sizeof(pat)), 0);
-	ck_assert_uint_eq(blk.st.writes, 0);
-	ck_assert_uint_eq(blk.t.refused_requests, 2);
+	ck_assert_uint_eq(fa.live, 0);
+	ck_assert_uint_eq(blk.t.broken_requests, 0);
+	mem.announce = (struct guest_write_announcer){ 0 };
+}
+END_TEST
+
+/* A long device-writable buffer is announced in parts KVM takes. */
+START_TEST(blk_long_buffer_announced_in_parts)
+{
+	const uint32_t len = 20u << 20;	/* over 4095 frames */
+
+	announce_on();
+	/* Past the 1 MiB image: fails, but its buffers are announced first. */
+	ck_assert_uint_eq(blk_req(VIRTIO_BLK_T_IN, 0, len), 1);
+	ck_assert_uint_eq(status_byte(), VIRTIO_BLK_S_IOERR);
+	ck_assert_uint_eq(fa.live, 0);
+	/* 20 MiB in parts of at most 4095 frames (2), and the status byte. */
+	ck_assert_uint_eq(fa.begins, 3);
 	mem.announce = (struct guest_write_announcer){ 0 };
 }
 END_TEST
@@ -442,7 +464,8 @@ static Suite *suite(void)
 	tcase_add_test(t, blk_read_only);
 	tcase_add_test(t, blk_hostile_chain_breaks_device_not_vmm);
 	tcase_add_test(t, blk_thread_serves_notify_never_waits);
-	tcase_add_test(t, blk_refused_device_write_fails_alone);
+	tcase_add_test(t, blk_refused_device_write_needs_reset);
+	tcase_add_test(t, blk_long_buffer_announced_in_parts);
 	tcase_add_test(t, blk_refused_used_ring_needs_reset);
 	suite_add_tcase(s, t);
 	return s;
