@@ -453,11 +453,14 @@ enum virtio_drain virtio_mmio_drain(struct virtio_mmio *t, unsigned int q)
 			 */
 			pthread_mutex_lock(&t->lock);
 			t->refused_requests++;
-			snprintf(pe.msg, sizeof(pe.msg),
-				 "queue %u: the host refused a device write into the chain at head %u (%s)",
-				 q, c.head, r == -EPERM ? "a checked page table" : strerror(-r));
-			complete_locked(t, vq, done, n, &level);
-			needs_reset_locked(t, pe.msg, &level);
+			/* Not into a device the driver has reset meanwhile. */
+			if (current_locked(t, epoch)) {
+				snprintf(pe.msg, sizeof(pe.msg),
+					 "queue %u: the host refused a device write into the chain at head %u (%s)",
+					 q, c.head, r == -EPERM ? "a checked page table" : strerror(-r));
+				complete_locked(t, vq, done, n, &level);
+				needs_reset_locked(t, pe.msg, &level);
+			}
 			why = VIRTIO_DRAIN_STOPPED;
 			break;
 		}
