@@ -3342,16 +3342,20 @@ __asm__(
  * plus 4: KVM writes the version (its first word) over the entry's upper
  * half, through its own mapping of guest memory. Then the armed load.
  */
-"tg_wallclock_armed:\n"
+/* ARM, point MSR @msr at guest-physical @val, then the armed load. */
+"	.macro tg_msr_armed msr, val\n"
 "	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
-"	mov $0x4b564d00, %ecx\n"	/* MSR_KVM_WALL_CLOCK_NEW */
-"	mov $0x1391c, %eax\n"		/* WT_TARGET + 4 */
+"	mov $\\msr, %ecx\n"
+"	mov $\\val, %eax\n"
 "	xor %edx, %edx\n"
 "	wrmsr\n"
 "	mov $0x5000, %eax\n"
 "	mov %rax, %cr3\n"		/* the armed load */
 "	mov %cr3, %r10\n"
 "	hlt\n"
+"	.endm\n"
+"tg_wallclock_armed:\n"
+"	tg_msr_armed 0x4b564d00, 0x1391c\n"	/* MSR_KVM_WALL_CLOCK_NEW, WT_TARGET + 4 */
 "tg_wallclock_armed_end:\n"
 /*
  * Armed, point KVM's steal time at the leaves for VA 0x128000 on: KVM
@@ -3359,15 +3363,7 @@ __asm__(
  * on the way back into the guest. Then the armed load.
  */
 "tg_steal_armed:\n"
-"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
-"	mov $0x4b564d03, %ecx\n"	/* MSR_KVM_STEAL_TIME */
-"	mov $0x13941, %eax\n"		/* WT_PT + 8 * 0x128, enabled */
-"	xor %edx, %edx\n"
-"	wrmsr\n"
-"	mov $0x5000, %eax\n"
-"	mov %rax, %cr3\n"		/* the armed load */
-"	mov %cr3, %r10\n"
-"	hlt\n"
+"	tg_msr_armed 0x4b564d03, 0x13941\n"	/* MSR_KVM_STEAL_TIME, WT_PT + 8 * 0x128, on */
 "tg_steal_armed_end:\n"
 /* ARM, halt (the VMM's device write lands there), then the armed load. */
 "tg_dev_write:\n"
