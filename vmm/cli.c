@@ -34,7 +34,8 @@ void cli_usage(FILE *out)
 "  --tpt[=verify|trust] enable Translation Pass-Through (needs the patched KVM\n"
 "                       from host_kernel/; default mode: verify)\n"
 "\n"
-"Devices (virtio-mmio, announced on the kernel command line; at most %d):\n"
+"Devices (virtio-mmio, announced on the kernel command line; at most %d; with\n"
+"--raw, device n sits at 0xd0000000 + n * 0x1000: disks, then nets, then rng):\n"
 "  --disk PATH[,ro]     virtio-blk on a raw image or block device (repeatable,\n"
 "                       at most %d; PATH without commas); first is /dev/vda\n"
 "  --net tap=NAME[,mac=MAC]\n"
@@ -303,8 +304,6 @@ enum cli_result cli_parse(int argc, char **argv, struct vm_config *cfg,
 		return err_set(e, "--kernel and --raw exclude each other"), CLI_ERROR;
 	if (cfg->raw && cfg->initrd)
 		return err_set(e, "--initrd needs --kernel"), CLI_ERROR;
-	if (cfg->raw && (cfg->nr_disks || cfg->nr_nets || cfg->rng))
-		return err_set(e, "--disk, --net and --rng need --kernel (they are announced on its command line)"), CLI_ERROR;
 	if (cfg->nr_disks + cfg->nr_nets + (cfg->rng ? 1 : 0) > VM_MAX_VIRTIO)
 		return err_set(e, "at most %d virtio devices in all (--disk, --net, --rng)", VM_MAX_VIRTIO), CLI_ERROR;
 	if (cfg->mem < GUEST_MEM_MIN)

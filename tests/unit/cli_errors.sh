@@ -57,7 +57,6 @@ expect 1 "--report $tmp/no/dir/r.json: cannot create" $k --report "$tmp/no/dir/r
 expect 2 "unexpected argument" $k stray
 expect 2 "exclude" $k --raw "$tmp/garbage"
 expect 2 "--initrd needs --kernel" --raw "$tmp/garbage" --initrd "$tmp/garbage"
-expect 2 "need --kernel" --raw "$tmp/garbage" --disk "$tmp/garbage"
 expect 1 "neither a Linux bzImage nor an ELF" $k
 expect 1 "neither a Linux bzImage nor an ELF" --kernel "$tmp/short"
 # A VM that never ran still gets its report, with the same reason.
