@@ -17,7 +17,8 @@ msr="$("$tb/host-kernel.sh")/modules/msr.ko=/lib/modules/msr.ko"
 status=0
 "$tb/l1-image.sh" "$work/patched.cpio.gz" "$build" "$src/tests/e2e/tpt_cap_l1.sh" \
 	"$build/tests/tpt/tpt_kvm_test=/testbed/tpt_kvm_test" \
-	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" $guests "$msr"
+	"$src/tests/kvm=/testbed/kvm" "$src/tests/tpt=/testbed/tpt" $guests "$msr" \
+	"$build/tests/guests/tpt_virtio_attack.bin=/testbed/guests/tpt_virtio_attack.bin"
 "$tb/run-l1.sh" "$work/patched.cpio.gz" "$work/patched.log" 600 >/dev/null || status=1
 l1_env "$work/stock.env" NAME=stock_kvm_refuses_tpt MODULE=
 TPT_KVM_MODULES=debian "$tb/l1-image.sh" "$work/stock.cpio.gz" "$build" \

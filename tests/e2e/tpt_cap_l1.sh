@@ -9,6 +9,9 @@ rc=0
 load_module msr || fail msr_module "insmod msr.ko failed" || rc=1
 /testbed/tpt_kvm_test || rc=1
 tiny_guests /testbed/tpt/cases.txt || rc=1
+# A hostile guest has its virtio-blk disk write into its armed tree.
+/testbed/tpt_kvm_test --virtio-attack /testbed/tptvmm \
+	/testbed/guests/tpt_virtio_attack.bin /tmp || rc=1
 # The hostile guests above must not make the host kernel warn.
 kernel_log_clean host_kernel_log || rc=1
 exit $rc

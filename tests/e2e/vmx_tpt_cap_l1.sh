@@ -20,6 +20,9 @@ load_module msr || fail msr_module "insmod msr.ko failed" || rc=1
 grep -v '^long_spin ' /testbed/kvm/cases.txt > /tmp/cases.txt
 tiny_guests /tmp/cases.txt || rc=1
 tiny_guests /testbed/tpt/cases.txt || rc=1
+# A hostile guest has its virtio-blk disk write into its armed tree.
+/testbed/tpt_kvm_test --virtio-attack /testbed/tptvmm \
+	/testbed/guests/tpt_virtio_attack.bin /tmp || rc=1
 p=/sys/module/kvm_intel/parameters
 # shellcheck disable=SC2046 # the args file holds words
 if rmmod kvm_intel && load_module kvm-intel $(cat /lib/modules/kvm-intel.args) unrestricted_guest=0; then

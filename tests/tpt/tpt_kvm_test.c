@@ -28,6 +28,10 @@
  *                                     worst roots of a MIB MiB guest
  *   tpt_kvm_test --restricted         the arm checks only, for kvm_intel
  *                                     loaded with unrestricted_guest=0
+ *   tpt_kvm_test --virtio-attack TPTVMM GUEST DIR
+ *                                     tptvmm runs the hostile virtio guest
+ *                                     (tests/guests/tpt_virtio_attack.S) in
+ *                                     both modes; files go to DIR
  */
 #include <errno.h>
 #include <pthread.h>
@@ -4112,6 +4116,141 @@ static void test_vm_types(struct result *r, int kvm)
 	close(vm);
 }
 
+/*
+ * --virtio-attack: the hostile guest tests/guests/tpt_virtio_attack.S
+ * under tptvmm asks its virtio-blk disk to read sector 0 into a leaf table
+ * of its armed tree; sector 0 holds an entry naming page H, a page of this
+ * process outside guest RAM seeded with 0x01 bytes. Verify mode: tptvmm
+ * announces the write, KVM refuses it, the request is not served, and the
+ * armed load reads the tree's own page. Trust mode (no announcement, the
+ * model of hardware tagging) is the control: the same guest reads H, so
+ * the test can tell. H must be unchanged after both.
+ */
+static bool file_has(const char *path, const char *needle)
+{
+	char buf[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static int run_attack_vmm(const char *vmm, const char *guest, const char *disk,
+			  const char *mode, const char *out, const char *err)
+{
+	char tpt[32];
+	int status;
+	pid_t pid;
+
+	snprintf(tpt, sizeof(tpt), "--tpt=%s", mode);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execl(vmm, vmm, "--raw", guest, "--raw-mode", "long", "--mem", "64M",
+		      tpt, "--disk", disk, "--timeout", "600", (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int virtio_attack(const char *vmm, const char *guest, const char *dir)
+{
+	static const struct {
+		const char *mode, *out, *err;
+		int status;
+	} runs[] = {
+		{ "verify", "TPT-VIRTIO-ATTACK device=R read=5050505050505050",
+		  "debug-exit port written with 0", 0 },
+		{ "trust", "TPT-VIRTIO-ATTACK device=S read=0101010101010101",
+		  "debug-exit port written with 21", 10 },
+	};
+	struct result r = { 0, 0 };
+	char disk[512], out[512], err[512];
+	uint64_t sector[64] = { 0 };
+	uint8_t *h;
+	uint64_t pfn;
+	int fd;
+
+	h = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (h == MAP_FAILED || mlock(h, 4096)) {
+		perror("tpt_kvm_test: the seeded page");
+		return 2;
+	}
+	memset(h, 0x01, 4096);
+	pfn = host_pfn(h);
+	if (!pfn) {
+		fprintf(stderr, "tpt_kvm_test: no host frame for the seeded page (run as root)\n");
+		return 2;
+	}
+	/* The leaf entry for VA 0x200000: present, writable, accessed. */
+	sector[0] = pfn << 12 | 0x23;
+	snprintf(disk, sizeof(disk), "%s/attack.img", dir);
+	fd = open(disk, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, sector, sizeof(sector)) != sizeof(sector) ||
+	    ftruncate(fd, 1 << 20) || close(fd)) {
+		perror(disk);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		char what[200];
+		bool same = true;
+		int st;
+
+		snprintf(out, sizeof(out), "%s/attack-%s.out", dir, runs[i].mode);
+		snprintf(err, sizeof(err), "%s/attack-%s.err", dir, runs[i].mode);
+		st = run_attack_vmm(vmm, guest, disk, runs[i].mode, out, err);
+		snprintf(what, sizeof(what), "virtio attack, %s mode: tptvmm exit status %d",
+			 runs[i].mode, runs[i].status);
+		check(&r, st == runs[i].status, what, st);
+		snprintf(what, sizeof(what), "virtio attack, %s mode: the guest printed \"%s\"",
+			 runs[i].mode, runs[i].out);
+		check(&r, file_has(out, runs[i].out), what, 0);
+		snprintf(what, sizeof(what), "virtio attack, %s mode: \"%s\"", runs[i].mode,
+			 runs[i].err);
+		check(&r, file_has(err, runs[i].err), what, 0);
+		if (!strcmp(runs[i].mode, "verify")) {
+			check(&r, file_has(err, "refused_requests=1 "),
+			      "virtio attack, verify mode: tptvmm counted one refused request", 0);
+			check(&r, file_has(err, "tpt_device_writes_refused=1"),
+			      "virtio attack, verify mode: KVM counted one refused device write", 0);
+		} else {
+			check(&r, file_has(err, "refused_requests=0 "),
+			      "virtio attack, trust mode: tptvmm served the request", 0);
+		}
+		for (int b = 0; b < 4096; b++)
+			same &= h[b] == 0x01;
+		snprintf(what, sizeof(what), "virtio attack, %s mode: the seeded host page is unchanged",
+			 runs[i].mode);
+		check(&r, same, what, 0);
+		if (r.fail) {
+			printf("--- %s\n", out);
+			fflush(stdout);
+			if (fork() == 0) {
+				execl("/bin/cat", "cat", out, err, (char *)NULL);
+				_exit(127);
+			}
+			wait(NULL);
+		}
+	}
+	printf("tpt_kvm_test --virtio-attack: %d passed, %d failed\n", r.pass, r.fail);
+	return r.fail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "/dev/kvm";
@@ -4135,6 +4274,8 @@ int main(int argc, char **argv)
 			bad |= walk_cost(kvm, strtoul(argv[i], NULL, 10));
 		return bad;
 	}
+	if (argc == 5 && !strcmp(argv[1], "--virtio-attack"))
+		return virtio_attack(argv[2], argv[3], argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "--restricted")) {
 		/* kvm_intel loaded with unrestricted_guest=0: the arm's checks. */
 		kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
