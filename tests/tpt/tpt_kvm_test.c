@@ -735,15 +735,18 @@ static uint64_t tvm_init64(struct tvm *t, int kvm)
 	return tvm_hypercall64(t, HC_TPT_INIT, MAP_GPA, GUEST_FRAMES * 8);
 }
 
-/* Drops CAP_IPC_LOCK from this process's effective set. */
-static int drop_ipc_lock(void)
+/* Takes @cap out of this thread's effective set, or back in (if permitted). */
+static int cap_effective(int cap, bool on)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d))
 		return -1;
-	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	if (on)
+		d[cap / 32].effective |= 1u << (cap % 32);
+	else
+		d[cap / 32].effective &= ~(1u << (cap % 32));
 	return (int)syscall(SYS_capset, &h, d);
 }
 
@@ -761,7 +764,7 @@ static void pin_limit_child(int kvm, int out)
 	long base = pins_held(), lck;
 	uint64_t got;
 
-	if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &lim)) {
+	if (cap_effective(CAP_IPC_LOCK, false) || setrlimit(RLIMIT_MEMLOCK, &lim)) {
 		perror("drop CAP_IPC_LOCK / RLIMIT_MEMLOCK");
 		_exit(2);
 	}
@@ -3673,6 +3676,55 @@ static void test_device_writes(struct result *r, int kvm)
 	check(r, got == -1 && refusals(&t) >= 1,
 	      "...an ARM after the write ended walks the device's entry and refuses it (ownership)", got);
 	tvm_destroy(&t);
+
+	/*
+	 * A BEGIN whose answer KVM cannot write back (the VMM passed a
+	 * read-only struct) fails with EFAULT, and the VMM never learns the
+	 * id: KVM must end that announcement itself, else it stays open
+	 * and every walk over the range retries for the VM's life.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	{
+		struct kvm_tpt_device_write *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+						       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (ro == MAP_FAILED) {
+			check(r, false, "device write with a read-only answer: mmap", -errno);
+		} else {
+			*ro = (struct kvm_tpt_device_write){
+				.gpa = WT_PT, .len = 4096, .flags = KVM_TPT_DW_BEGIN,
+			};
+			mprotect(ro, 4096, PROT_READ);
+			got = ioctl(t.vm, KVM_TPT_DEVICE_WRITE, ro) ? -errno : 0;
+			check(r, got == -EFAULT,
+			      "device write whose id cannot be written back: BEGIN fails (-EFAULT)", got);
+			got = (int)tvm_hypercall64(&t, HC_TPT_ARM, ARM_CR3, TPT_ROOT_GPA);
+			check(r, got == 0,
+			      "...and leaves nothing open: an ARM walking that table returns 0, not -KVM_EAGAIN",
+			      got);
+			munmap(ro, 4096);
+		}
+	}
+	tvm_destroy(&t);
+}
+
+#define EFER_SVME_BIT	(1ULL << 12)
+
+/* KVM_SET_MSRS of EFER = @efer (host-initiated); MSRs set, or -errno. */
+static int vmm_set_efer(int vcpu, uint64_t efer)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+	int got;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e.index = 0xc0000080;	/* MSR_EFER */
+	m.e.data = efer;
+	got = ioctl(vcpu, KVM_SET_MSRS, &m);
+	return got < 0 ? -errno : got;
 }
 
 static void test_benign_writes(struct result *r, int kvm)
@@ -3737,14 +3789,15 @@ static void test_nested_xen(struct result *r, int kvm)
 	struct kvm_xen_hvm_config xhc;
 	struct kvm_xen_hvm_attr xha;
 	struct kvm_cpuid2 *c = supported_cpuid(kvm, true);
-	bool nested = false;
+	bool nested = false, svm = false;
 	struct tvm t;
 	int vm, got;
 
-	for (unsigned int i = 0; i < c->nent; i++)
-		nested |= (c->entries[i].function == 1 && (c->entries[i].ecx & CPUID_1_ECX_VMX)) ||
-			  (c->entries[i].function == 0x80000001 &&
-			   (c->entries[i].ecx & CPUID_80000001_ECX_SVM));
+	for (unsigned int i = 0; i < c->nent; i++) {
+		svm |= c->entries[i].function == 0x80000001 &&
+		       (c->entries[i].ecx & CPUID_80000001_ECX_SVM);
+		nested |= svm || (c->entries[i].function == 1 && (c->entries[i].ecx & CPUID_1_ECX_VMX));
+	}
 	if (!nested) {
 		printf("SKIP nested CPUID in verify mode: KVM offers no nested VMX or SVM here\n");
 	} else {
@@ -3760,6 +3813,24 @@ static void test_nested_xen(struct result *r, int kvm)
 		tvm_destroy(&t);
 	}
 	free(c);
+
+	/*
+	 * KVM_SET_MSRS skips the CPUID check of EFER bits: the VMM could
+	 * still set EFER.SVME, and the guest's VMSAVE would write any page
+	 * (host patch 0039).
+	 */
+	if (!svm) {
+		printf("SKIP EFER.SVME from the VMM in verify mode: KVM offers no nested SVM here\n");
+	} else {
+		tvm_create(&t, kvm, KVM_TPT_MODE_VERIFY);
+		got = vmm_set_efer(t.vcpu, EFER_SVME_BIT);
+		check(r, got == 0, "verify mode: KVM_SET_MSRS of EFER.SVME is refused (0 MSRs set)", got);
+		tvm_destroy(&t);
+		tvm_create(&t, kvm, KVM_TPT_MODE_TRUST);
+		got = vmm_set_efer(t.vcpu, EFER_SVME_BIT);
+		check(r, got == 1, "trust mode: KVM_SET_MSRS of EFER.SVME is accepted", got);
+		tvm_destroy(&t);
+	}
 
 	if (ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM) <= 0) {
 		printf("SKIP Xen emulation in verify mode: KVM offers no Xen HVM here\n");
@@ -4247,7 +4318,7 @@ static int virtio_attack(const char *vmm, const char *guest, const char *dir)
 			wait(NULL);
 		}
 	}
-	printf("tpt_kvm_test --virtio-attack: %d passed, %d failed\n", r.pass, r.fail);
+	printf("tpt_kvm_test: virtio attack: %d passed, %d failed\n", r.pass, r.fail);
 	return r.fail ? 1 : 0;
 }
 
@@ -4312,6 +4383,19 @@ int main(int argc, char **argv)
 	check(&r, got == -EINVAL, "nonzero args[1] is refused with EINVAL", got);
 	got = enable(a, KVM_TPT_MODE_VERIFY, 0, 1);
 	check(&r, got == -EINVAL, "nonzero flags are refused with EINVAL", got);
+	/* TPT decides what host memory a guest reaches (host patch 0042). */
+	if (cap_effective(CAP_SYS_RAWIO, false) == 0) {
+		got = enable(a, KVM_TPT_MODE_VERIFY, 0, 0);
+		c = enable(a, KVM_TPT_MODE_TRUST, 0, 0);
+		check(&r, got == -EPERM && c == -EPERM && vm_stat(a, "tpt_mode") == 0,
+		      "without CAP_SYS_RAWIO neither mode enables (-EPERM)", got);
+		if (cap_effective(CAP_SYS_RAWIO, true)) {
+			perror("tpt_kvm_test: CAP_SYS_RAWIO back");
+			return 2;
+		}
+	} else {
+		check(&r, false, "drop CAP_SYS_RAWIO for the enable check", -errno);
+	}
 	got = enable(a, KVM_TPT_MODE_VERIFY, 0, 0);
 	check(&r, got == 0, "verify mode enables", got);
 	got = vm_stat(a, "tpt_mode");
