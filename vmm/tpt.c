@@ -44,9 +44,13 @@ int tpt_enable(int vm_fd, int mode, struct err *e)
 	memset(&cap, 0, sizeof(cap));
 	cap.cap = KVM_CAP_X86_TPT;
 	cap.args[0] = (unsigned long long)mode;
-	if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap))
+	if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap)) {
+		if (errno == EPERM)
+			return err_set(e, "--tpt=%s: KVM refused TPT: it needs CAP_SYS_RAWIO, as /dev/mem does (TPT decides which host memory the guest reaches); run tptvmm as root or give it that capability",
+				       tpt_mode_name(mode));
 		return err_errno(e, errno, "--tpt=%s: KVM_ENABLE_CAP(KVM_CAP_X86_TPT)",
 				 tpt_mode_name(mode));
+	}
 	return 0;
 }
 
