@@ -3210,6 +3210,7 @@ extern const uint8_t tg_disarm_in_tpt[], tg_disarm_in_tpt_end[];
 extern const uint8_t tg_unlink_table[], tg_unlink_table_end[];
 extern const uint8_t tg_wallclock_armed[], tg_wallclock_armed_end[];
 extern const uint8_t tg_steal_armed[], tg_steal_armed_end[];
+extern const uint8_t tg_kvmclock_armed[], tg_kvmclock_armed_end[];
 extern const uint8_t tg_dev_write[], tg_dev_write_end[];
 #define UT_PD_ENTRY	(TPT_ROOT_GPA + 0x2000 + 8)	/* PD entry of VA 2M-4M */
 #define UT_PT		(TPT_ROOT_GPA + 0x4000)		/* its page table */
@@ -3372,6 +3373,10 @@ __asm__(
 "tg_steal_armed:\n"
 "	tg_msr_armed 0x4b564d03, 0x13941\n"	/* MSR_KVM_STEAL_TIME, WT_PT + 8 * 0x128, on */
 "tg_steal_armed_end:\n"
+/* The same with kvmclock (32 bytes: the leaves for VA 0x128000 on). */
+"tg_kvmclock_armed:\n"
+"	tg_msr_armed 0x4b564d01, 0x13941\n"	/* MSR_KVM_SYSTEM_TIME_NEW, WT_PT + 8 * 0x128, on */
+"tg_kvmclock_armed_end:\n"
 /* ARM, halt (the VMM's device write lands there), then the armed load. */
 "tg_dev_write:\n"
 "	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
@@ -3544,6 +3549,26 @@ static void test_tables_written(struct result *r, int kvm)
 	      vm_stat(t.vcpu, "tpt_rewalks") == 1,
 	      "steal time into an armed tree's leaves: a table write, the armed load walked the tree again",
 	      got ? got : vm_stat(t.vcpu, "tpt_rewalks"));
+	tvm_destroy(&t);
+
+	/*
+	 * kvmclock, written under its cache's lock: checked before it is
+	 * taken (host patch 0045), so the clock is not lost; 0035-0044
+	 * skipped every update into a write-protected page.
+	 */
+	tw_ready(&t, kvm, 0, false);
+	got = tw_run(&t, tg_kvmclock_armed, tg_kvmclock_armed_end, &g);
+	{
+		uint32_t version;
+
+		memcpy(&version, t.mem + WT_PT + 8 * 0x128, 4);
+		check(r, got == 0 && g.r8 == 0 && version != 0 && !(version & 1),
+		      "kvmclock into an armed tree's leaves: KVM wrote it (version even, not 0)",
+		      got ? got : (long)version);
+	}
+	check(r, vm_stat(t.vm, "tpt_table_writes") >= 1 && vm_stat(t.vcpu, "tpt_rewalks") == 1,
+	      "...a table write, and the armed load walked the tree again",
+	      vm_stat(t.vcpu, "tpt_rewalks"));
 	tvm_destroy(&t);
 
 	/* 3. A second vCPU rewrites the leaf while vCPU 0 runs on the tree. */
