@@ -59,13 +59,7 @@ done:	mov	$0x501, %dx
 	hlt
 	jmp	done
 
-puts:	mov	$0x3f8, %dx
-5:	lodsb
-	test	%al, %al
-	jz	6f
-	out	%al, (%dx)
-	jmp	5b
-6:	ret
+#include "long_puts.inc"
 
 msg:	.asciz	"hello from long mode\n"
 msg2:	.ascii	"string io ok\n"

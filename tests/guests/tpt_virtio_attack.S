@@ -275,14 +275,7 @@ hypercall:
 1:	vmcall
 	ret
 
-/* Writes the string at %rsi to COM1; leaves %dx = COM1. */
-puts:	mov	$0x3f8, %dx
-1:	lodsb
-	test	%al, %al
-	jz	2f
-	out	%al, (%dx)
-	jmp	1b
-2:	ret
+#include "long_puts.inc"
 
 msg:	.asciz	"TPT-VIRTIO-ATTACK device="
 msg2:	.asciz	" read="
