@@ -272,7 +272,31 @@ struct tvm {
 	size_t size;
 };
 
-static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
+#define HUGE_2M		(2ul << 20)
+
+/*
+ * Guest RAM at a 2M-aligned address, asking for transparent huge pages,
+ * so that KVM may map it with 2M pages (it is touched here, so that the
+ * host's pages are there before TPT pins them).
+ */
+static uint8_t *huge_mem(size_t size)
+{
+	uint8_t *p = mmap(NULL, size + HUGE_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	if (p == MAP_FAILED)
+		return p;
+	a = ((uintptr_t)p + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((uint8_t *)a + size, (uintptr_t)p + HUGE_2M - a);
+	madvise((void *)a, size, MADV_HUGEPAGE);
+	memset((void *)a, 0, size);
+	return (uint8_t *)a;
+}
+
+static void tvm_create_mem(struct tvm *t, int kvm, int tpt_mode, size_t size, bool huge)
 {
 	struct kvm_userspace_memory_region r;
 	struct kvm_sregs sregs;
@@ -284,8 +308,8 @@ static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
 		exit(2);
 	}
 	t->size = size;
-	t->mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t->mem = huge ? huge_mem(size) :
+		 mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t->mem == MAP_FAILED) {
 		perror("mmap guest memory");
 		exit(2);
@@ -315,6 +339,11 @@ static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
 		perror("KVM_SET_SREGS");
 		exit(2);
 	}
+}
+
+static void tvm_create_sized(struct tvm *t, int kvm, int tpt_mode, size_t size)
+{
+	tvm_create_mem(t, kvm, tpt_mode, size, false);
 }
 
 static void tvm_create(struct tvm *t, int kvm, int tpt_mode)
@@ -3603,6 +3632,116 @@ static void test_tables_written(struct result *r, int kvm)
 	tvm_destroy(&t);
 }
 
+/*
+ * A checked table page alone in its 2M range, written between walks (as
+ * the guest kernel writes the parent of the tables it fills and unlinks,
+ * once per fault): eight rounds of a rewrite of the leaf of VA 0x123000,
+ * now in a page table at HR_PT, the armed load (which walks the tree
+ * again and protects the page) and a CR3 read (out of TPT); then, if the
+ * byte at HR_FLAG is set, a store to HR_OTHER, in the same 2M range.
+ */
+#define HR_PT		0x600000
+#define HR_FLAG		0x7fe000
+#define HR_OTHER	0x7ff000
+extern const uint8_t tg_huge_rewalk[], tg_huge_rewalk_end[];
+__asm__(
+"	.pushsection .rodata\n"
+"	.code64\n"
+"tg_huge_rewalk:\n"
+"	tg_arm\n"			/* ARM ARM_CR3 on TPT_ROOT_GPA; RAX -> R8 */
+"	mov $8, %r12d\n"
+"1:	mov 0x600918, %rax\n"		/* HR_PT's leaf of VA 0x123000 */
+"	mov %rax, 0x600918\n"		/* the same entry again */
+"	mov $0x5000, %eax\n"
+"	mov %rax, %cr3\n"		/* the armed load */
+"	mov %cr3, %r10\n"		/* out of TPT */
+"	cmpb $0, 0x7fe000\n"		/* HR_FLAG */
+"	je 2f\n"
+"	incq 0x7ff000\n"		/* HR_OTHER */
+"2:	dec %r12d\n"
+"	jnz 1b\n"
+"	hlt\n"
+"tg_huge_rewalk_end:\n"
+"	.popsection\n");
+
+/* AnonHugePages of this process in kB, -1 if unreadable. */
+static long anon_huge_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * One run of tg_huge_rewalk in a fresh verify-mode VM whose RAM may be
+ * mapped with 2M pages; the vCPU's page faults in @faults, the 2M range's
+ * huge backing (kB of AnonHugePages gained) in @huge_kb. 0 on success.
+ */
+static int huge_rewalk_run(int kvm, bool store, long *faults, long *huge_kb)
+{
+	long before = anon_huge_kb();
+	struct kvm_regs g;
+	struct tvm t;
+	uint64_t e;
+	int rc;
+
+	tvm_create_mem(&t, kvm, KVM_TPT_MODE_VERIFY, GUEST_MEM, true);
+	*huge_kb = anon_huge_kb() - before;
+	if (tvm_init64(&t, kvm) != GUEST_FRAMES) {
+		fprintf(stderr, "INIT failed\n");
+		exit(2);
+	}
+	build_tpt_tables(&t);
+	memcpy(t.mem + ARM_CR3, t.mem + PML4_GPA, 4096);
+	/* VA 0-2M's page table moves to HR_PT, which no leaf maps writable. */
+	memcpy(t.mem + HR_PT, t.mem + WT_PT, 4096);
+	e = map_entry(&t, HR_PT >> 12) << 12 | PTE_P_RW;
+	memcpy(t.mem + TPT_ROOT_GPA + 0x2000, &e, 8);
+	e = map_entry(&t, HR_PT >> 12) << 12 | PTE_P;
+	memcpy(t.mem + WT_PT + 8 * (HR_PT >> 12), &e, 8);
+	memcpy(t.mem + WT_PT + 8 * 0x400, &e, 8);
+	t.mem[HR_FLAG] = store;
+	rc = tw_run(&t, tg_huge_rewalk, tg_huge_rewalk_end, &g);
+	if (!rc && (g.r8 || vm_stat(t.vcpu, "tpt_rewalks") != 8 ||
+		    vm_stat(t.vcpu, "tpt_enters") != 8)) {
+		fprintf(stderr, "huge rewalk: ARM %lld, %ld rewalks, %ld enters\n",
+			(long long)g.r8, vm_stat(t.vcpu, "tpt_rewalks"),
+			vm_stat(t.vcpu, "tpt_enters"));
+		rc = -1;
+	}
+	*faults = vm_stat(t.vcpu, "pf_taken");
+	tvm_destroy(&t);
+	return rc;
+}
+
+static void test_huge_rewalk(struct result *r, int kvm)
+{
+	long with, without, huge_with, huge_without;
+	int a = huge_rewalk_run(kvm, true, &with, &huge_with);
+	int b = huge_rewalk_run(kvm, false, &without, &huge_without);
+
+	check(r, !a && !b, "huge range: 8 rewrites of a table page alone in its 2M range, each walked again and entered",
+	      a ? a : b);
+	if (huge_with < 2048 || huge_without < 2048) {
+		printf("INFO huge range: not shown, no transparent huge page backs guest RAM (%ld, %ld kB)\n",
+		       huge_with, huge_without);
+		return;
+	}
+	/* One fault maps HR_OTHER; without the fix, one more per round. */
+	check(r, without > 0 && with - without <= 2,
+	      "...stores to another page of that range take no fault per walk (page faults with them minus without)",
+	      with - without);
+	printf("INFO huge range: %ld page faults with the stores, %ld without\n", with, without);
+}
+
 /* KVM_TPT_DEVICE_WRITE BEGIN (@id 0) or END; -errno or 0. */
 static int dev_write(int vm, uint64_t gpa, uint64_t len, uint32_t flags, uint32_t *id)
 {
@@ -4458,6 +4597,7 @@ int main(int argc, char **argv)
 	test_benign_writes(&r, kvm);
 	test_writable_tables(&r, kvm);
 	test_tables_written(&r, kvm);
+	test_huge_rewalk(&r, kvm);
 	test_svme(&r, kvm);
 	test_nested_xen(&r, kvm);
 	test_device_writes(&r, kvm);
